@@ -1,0 +1,57 @@
+# Participa: two commands for a newcomer.
+#   make run   install, migrate, load demo data, serve on http://127.0.0.1:5000
+#   make test  lint, then the suite on the embedded default and on PostgreSQL + Redis + Celery
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi:app
+CATALOGUES := participa/translations
+
+.PHONY: run test install install-test services compile-catalogues i18n lint test-embedded test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed compile-catalogues
+
+install-test: $(VENV)/.installed-test compile-catalogues
+
+compile-catalogues: $(VENV)/.installed
+	@$(BIN)/pybabel compile --statistics -d $(CATALOGUES) 2>&1 | sed 's/^/  /'
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	@echo "Participa en http://127.0.0.1:5000  (correo local: http://127.0.0.1:5000/correo-local/)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: install-test lint
+	bash scripts/test-legs.sh
+
+test-embedded: install-test
+	bash scripts/test-legs.sh embedded
+
+test-postgres: install-test
+	bash scripts/test-legs.sh postgres
+
+# Extract every user-facing string and update both catalogues (Spanish is the source language).
+i18n: $(VENV)/.installed-test
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(CATALOGUES)/messages.pot -d $(CATALOGUES)
+	$(BIN)/python scripts/fill_source_catalogue.py $(CATALOGUES)/es/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d $(CATALOGUES)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

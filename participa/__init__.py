@@ -1,0 +1,47 @@
+"""Participa: binding citizen participation and commitment accountability for the Gobierno
+Regional Metropolitano de Santiago."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from participa.config import ROOT, build_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(build_config(config))
+
+    from participa.core import celery, db, i18n, security, web
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    celery.init_app(app)
+    web.init_app(app)
+
+    from participa.accounts.blueprint import bp as accounts_bp
+    from participa.accounts.blueprint import init_login
+    from participa.admin.blueprint import bp as admin_bp
+    from participa.audit.blueprint import bp as audit_bp
+    from participa.mail.blueprint import bp as mail_bp
+    from participa.public.blueprint import bp as public_bp
+
+    init_login(app)
+    for blueprint in (public_bp, accounts_bp, admin_bp, audit_bp, mail_bp):
+        app.register_blueprint(blueprint)
+
+    # Task modules, so that workers know every task by name.
+    import participa.audit.tasks
+    import participa.mail.tasks  # noqa: F401
+    from participa.cli import register_commands
+
+    register_commands(app)
+    return app

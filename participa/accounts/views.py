@@ -1,0 +1,329 @@
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+
+from participa.accounts import operations as ops
+from participa.accounts.forms import (
+    LocaleForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+    TotpForm,
+)
+from participa.accounts.models import User
+from participa.accounts.rules import PASSWORD_MIN_LENGTH, needs_second_factor
+from participa.core import db
+from participa.core.db import utcnow
+from participa.core.security import MFA_SESSION_KEY, second_factor_passed
+from participa.core.web import client_ip, safe_next
+from participa.mail.operations import send_email
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Ingrese a su cuenta para ver esta página.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+PENDING_KEY = "pending_login"
+PENDING_SECONDS = 600
+
+MESSAGES = {
+    "password_too_short": _l("La contraseña debe tener al menos %(n)d caracteres.", n=PASSWORD_MIN_LENGTH),
+    "password_too_long": _l("La contraseña es demasiado larga."),
+    "password_too_simple": _l("La contraseña repite muy pocos caracteres distintos."),
+    "password_personal": _l("La contraseña no puede contener su nombre ni su correo."),
+    "token_invalid": _l("El enlace no es válido. Pida uno nuevo."),
+    "token_used": _l("El enlace ya fue usado. Pida uno nuevo si lo necesita."),
+    "token_expired": _l("El enlace venció. Pida uno nuevo."),
+    "totp_wrong_code": _l("El código no es correcto o ya fue usado. Espere el siguiente e inténtelo otra vez."),
+    "totp_already_enrolled": _l("Su cuenta ya tiene un segundo factor activo."),
+    "totp_not_enrolled": _l("Primero active el segundo factor."),
+}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        raw_id, version = user_id.split(":")
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def _now():
+    return utcnow()
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    return db.session.get(User, pending["user_id"])
+
+
+def _finish_login(user: User, *, second_factor: bool, next_url: str | None) -> str:
+    session.pop(PENDING_KEY, None)
+    login_user(user)
+    session.permanent = True
+    if second_factor:
+        session[MFA_SESSION_KEY] = user.id
+    ops.record_login(db.session(), user, ip=client_ip(), second_factor=second_factor)
+    db.session.commit()
+    return safe_next(next_url, url_for("accounts.profile"))
+
+
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        cfg = current_app.config
+        result = ops.authenticate(
+            db.session(),
+            email=form.email.data,
+            password=form.password.data,
+            ip=client_ip(),
+            now=_now(),
+            max_failures=cfg["LOGIN_MAX_FAILURES"],
+            lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+            max_failures_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
+        )
+        db.session.commit()
+        if result.status == "ok":
+            user = result.user
+            assert user is not None
+            if needs_second_factor(user.role_names()):
+                session[PENDING_KEY] = {"user_id": user.id, "at": time.time(), "next": form.next.data}
+                if user.totp_confirmed_at is None:
+                    return redirect(url_for("accounts.enrol_totp"))
+                return redirect(url_for("accounts.second_factor"))
+            return redirect(_finish_login(user, second_factor=False, next_url=form.next.data))
+        if result.status in {"locked", "throttled"}:
+            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+            form.form_errors.append(
+                _("Demasiados intentos fallidos. Por seguridad, espere %(m)d minutos e inténtelo otra vez, "
+                  "o recupere su contraseña.", m=minutes)
+            )
+            status = 429
+        elif result.status == "unconfirmed":
+            form.form_errors.append(
+                _("Aún no confirma su correo. Revise su bandeja de entrada o pida un enlace nuevo "
+                  "con «¿Olvidó su contraseña?».")
+            )
+            status = 403
+        elif result.status == "inactive":
+            form.form_errors.append(_("Esta cuenta está desactivada. Escriba a la mesa de ayuda."))
+            status = 403
+        else:
+            form.form_errors.append(_("El correo o la contraseña no son correctos."))
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Cerró su sesión."), "info")
+    return redirect(url_for("public.home"))
+
+
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            reg = ops.register(
+                db.session(),
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                now=_now(),
+                confirm_days=current_app.config["EMAIL_CONFIRM_DAYS"],
+            )
+        except ops.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(MESSAGES[error.code]))
+        else:
+            if reg.created:
+                link = url_for("accounts.confirm_email", token=reg.token, _external=True)
+                send_email(
+                    reg.user.email,
+                    _("Confirme su correo en Participa"),
+                    render_template("accounts/email_confirm.txt", user=reg.user, link=link),
+                )
+            else:
+                send_email(
+                    reg.user.email,
+                    _("Intento de registro en Participa"),
+                    render_template("accounts/email_already.txt", user=reg.user,
+                                    link=url_for("accounts.request_reset", _external=True)),
+                )
+            db.session.commit()
+            return render_template("accounts/signup_sent.html", email=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/signup.html", form=form), status
+
+
+def confirm_email(token: str):
+    # GET shows a button; the POST spends the token (mail scanners follow links with GET).
+    if request.method == "GET":
+        return render_template("accounts/confirm.html", token=token)
+    try:
+        ops.confirm_email(db.session(), token, now=_now())
+    except ops.AccountError as error:
+        db.session.rollback()
+        return render_template("accounts/token_error.html", message=MESSAGES[error.code]), 400
+    db.session.commit()
+    flash(_("Su correo quedó confirmado. Ya puede ingresar."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        hours = current_app.config["PASSWORD_RESET_HOURS"]
+        found = ops.request_password_reset(db.session(), form.email.data, now=_now(), ttl=timedelta(hours=hours))
+        if found:
+            user, token = found
+            link = url_for("accounts.reset_password", token=token, _external=True)
+            send_email(
+                user.email,
+                _("Cambie su contraseña de Participa"),
+                render_template("accounts/email_reset.txt", user=user, link=link, hours=hours),
+            )
+        db.session.commit()
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset_request.html", form=form), status
+
+
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.reset_password(db.session(), token, form.password.data, now=_now())
+        except ops.AccountError as error:
+            db.session.rollback()
+            if error.code.startswith("password_"):
+                form.password.errors.append(str(MESSAGES[error.code]))
+            else:
+                return render_template("accounts/token_error.html", message=MESSAGES[error.code]), 400
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Su contraseña cambió. Ingrese con la nueva."), "success")
+            return redirect(url_for("accounts.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset_password.html", form=form, token=token), status
+
+
+def _second_factor_subject() -> tuple[User | None, bool]:
+    """Who is proving the second factor: a person halfway through login, or a signed-in person
+    whose session has not passed it yet (for example, after being given a staff role)."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object(), True  # type: ignore[attr-defined]
+    return _pending_user(), False
+
+
+def second_factor():
+    user, signed_in = _second_factor_subject()
+    if user is None:
+        flash(_("Su ingreso expiró. Ingrese de nuevo."), "info")
+        return redirect(url_for("accounts.login"))
+    if user.totp_confirmed_at is None:
+        return redirect(url_for("accounts.enrol_totp", next=request.args.get("next", "")))
+    if signed_in and second_factor_passed():
+        return redirect(url_for("accounts.profile"))
+    pending = session.get(PENDING_KEY) or {}
+    form = TotpForm(next=request.args.get("next") or pending.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.verify_second_factor(db.session(), user, form.code.data, now=_now())
+        except ops.AccountError as error:
+            db.session.commit()  # keeps the accepted-step counter consistent
+            form.code.errors.append(str(MESSAGES[error.code]))
+            status = 400
+        else:
+            if signed_in:
+                session[MFA_SESSION_KEY] = user.id
+                db.session.commit()
+                return redirect(safe_next(form.next.data, url_for("accounts.profile")))
+            return redirect(_finish_login(user, second_factor=True, next_url=form.next.data))
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/second_factor.html", form=form), status
+
+
+def enrol_totp():
+    user, signed_in = _second_factor_subject()
+    if user is None:
+        flash(_("Su ingreso expiró. Ingrese de nuevo."), "info")
+        return redirect(url_for("accounts.login"))
+    if user.totp_confirmed_at is not None:
+        return redirect(url_for("accounts.second_factor"))
+    pending = session.get(PENDING_KEY) or {}
+    form = TotpForm(next=request.args.get("next") or pending.get("next", ""))
+    status = 200
+    if not user.totp_secret:
+        ops.start_totp_enrolment(db.session(), user)
+        db.session.commit()
+    if form.validate_on_submit():
+        try:
+            ops.confirm_totp_enrolment(db.session(), user, form.code.data, now=_now())
+        except ops.AccountError as error:
+            db.session.commit()
+            form.code.errors.append(str(MESSAGES[error.code]))
+            status = 400
+        else:
+            if signed_in:
+                session[MFA_SESSION_KEY] = user.id
+                db.session.commit()
+                flash(_("Segundo factor activado."), "success")
+                return redirect(safe_next(form.next.data, url_for("accounts.profile")))
+            flash(_("Segundo factor activado."), "success")
+            return redirect(_finish_login(user, second_factor=True, next_url=form.next.data))
+    elif request.method == "POST":
+        status = 400
+    uri = ops.totp_uri(user, current_app.config["TOTP_ISSUER"])
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    secret = " ".join(user.totp_secret[i : i + 4] for i in range(0, len(user.totp_secret), 4))
+    return render_template("accounts/enrol_totp.html", form=form, qr=qr, secret=secret), status
+
+
+def set_locale():
+    form = LocaleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        current_user.locale = form.locale.data
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("public.home")))
+
+
+@login_required
+def profile():
+    return render_template(
+        "accounts/profile.html",
+        user=current_user,
+        needs_mfa=needs_second_factor(current_user.role_names()),
+        mfa_passed=second_factor_passed(),
+    )

@@ -1,0 +1,1 @@
+"""Administration: accounts and roles (DESIGN §2, administrator)."""

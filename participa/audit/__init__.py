@@ -1,0 +1,1 @@
+"""Audit: the append-only, hash-linked event log (DESIGN §4, Audit)."""

@@ -1,0 +1,113 @@
+"""Configuration: defaults, then the environment, then explicit overrides.
+
+With no environment at all Participa runs embedded: an SQLite file under ``instance/``, Celery
+tasks executed in-process and e-mail written to a local outbox. Setting ``DATABASE_URL`` and
+``REDIS_URL`` moves it to PostgreSQL and a real broker. ``PARTICIPA_ENV=production`` turns on
+the strict checks (a real ``SECRET_KEY``, secure cookies, HSTS).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("PARTICIPA_INSTANCE", ROOT / "instance"))
+
+# Celery queues: long jobs never wait behind e-mail, and e-mail never waits behind long jobs.
+QUEUE_DEFAULT = "default"
+QUEUE_MAIL = "mail"
+QUEUE_LONG = "long"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "si", "sí"}
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in instance/ so that embedded sessions survive a restart."""
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    env = os.environ
+    overrides = dict(overrides or {})
+    production = (overrides.get("ENV") or env.get("PARTICIPA_ENV", "development")) == "production"
+    database_url = overrides.get("DATABASE_URL") or env.get("DATABASE_URL") or (
+        f"sqlite:///{INSTANCE / 'participa.db'}"
+    )
+    redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "PARTICIPA_ENV=production necesita SECRET_KEY: defina una clave aleatoria larga "
+                "(por ejemplo: python -c 'import secrets; print(secrets.token_urlsafe(48))'). "
+                "Production mode requires SECRET_KEY."
+            )
+        secret_key = _dev_secret_key()
+
+    mail_server = env.get("MAIL_SERVER") or None
+    config: dict[str, Any] = {
+        "ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        # Tasks run in-process whenever there is no broker: the embedded default.
+        "TASKS_EAGER": _bool(env.get("TASKS_EAGER"), default=redis_url is None),
+        "AUDIT_SEAL_INTERVAL": float(env.get("AUDIT_SEAL_INTERVAL", "5")),
+        # Mail: SMTP when MAIL_SERVER is set, otherwise the local outbox (never in production).
+        "MAIL_BACKEND": "smtp" if mail_server else "outbox",
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Participa <no-responder@participa.invalid>"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Sessions and cookies.
+        "SESSION_COOKIE_NAME": "participa_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "HSTS": production,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
+        # Babel.
+        "BABEL_DEFAULT_LOCALE": "es_CL",
+        "BABEL_DEFAULT_TIMEZONE": "America/Santiago",
+        "LANGUAGES": {"es_CL": "Español", "en": "English"},
+        # Login throttling: per e-mail (whether or not the account exists) and per address.
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "LOGIN_MAX_FAILURES_PER_IP": int(env.get("LOGIN_MAX_FAILURES_PER_IP", "30")),
+        "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "2")),
+        "EMAIL_CONFIRM_DAYS": int(env.get("EMAIL_CONFIRM_DAYS", "3")),
+        "TOTP_ISSUER": "Participa GORE RMS",
+    }
+    config.update(overrides)
+    if config["ENV"] == "production" and config["MAIL_BACKEND"] == "outbox":
+        # The outbox page would publish reset links: production needs a real mail server.
+        raise ConfigError("PARTICIPA_ENV=production necesita MAIL_SERVER. Production mode requires MAIL_SERVER.")
+    return config

@@ -1,0 +1,1 @@
+"""Infrastructure shared by every domain: database, tasks, i18n, security, mail."""

@@ -1,0 +1,146 @@
+"""The database: one declarative base with a constraint naming convention, one engine per
+application and a scoped session that views and tasks share.
+
+Operations flush; the request or the task commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back as an aware UTC datetime.
+
+    SQLite has no time zones; PostgreSQL has them. Storing naive UTC in both keeps one rule.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware datetimes in UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class AppSession(Session):
+    """A session that finds the engine of the current application and runs the callbacks
+    registered with :func:`after_commit` once its transaction has committed.
+
+    Tests bind it to a connection instead (``bind=``), which then takes precedence.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kwargs: Any) -> Any:
+        if self.bind is not None:
+            return self.bind
+        return current_app.extensions["participa.engine"]
+
+    def commit(self) -> None:
+        super().commit()
+        callbacks = self.info.pop("after_commit", [])
+        for callback in callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        self.info.pop("after_commit", None)
+        super().rollback()
+
+    def close(self) -> None:
+        self.info.pop("after_commit", None)
+        super().close()
+
+
+session: scoped_session[AppSession] = scoped_session(
+    sessionmaker(class_=AppSession, expire_on_commit=False)
+)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """SQLite with real transactions and savepoints (the pysqlite driver needs help) and
+    foreign keys enforced."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url)
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_app(app: Flask) -> None:
+    engine = create_engine(app.config["DATABASE_URL"])
+    app.extensions["participa.engine"] = engine
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        session.remove()
+
+
+def engine() -> Engine:
+    return current_app.extensions["participa.engine"]
+
+
+def is_postgresql() -> bool:
+    return engine().dialect.name == "postgresql"
+
+
+def after_commit(callback: Any, *, once: bool = False) -> None:
+    """Run ``callback()`` once the current transaction of the scoped session has committed.
+
+    Used to enqueue tasks only after the rows they need are visible to a worker; dropped if the
+    transaction rolls back. With ``once``, a callback already waiting is not added again.
+    """
+    callbacks = session().info.setdefault("after_commit", [])
+    if once and callback in callbacks:
+        return
+    callbacks.append(callback)

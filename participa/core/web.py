@@ -1,0 +1,83 @@
+"""Web plumbing shared by every blueprint: error pages, safe redirects, template helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from participa.core import db
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths: an open redirect would lend our name to phishing."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def client_ip() -> str:
+    # Behind the reverse proxy, ProxyFix (wsgi.py) has already put the client's address here.
+    return (request.remote_addr or "unknown")[:45]
+
+
+def _error(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.template_filter("local_datetime")
+    def _local_datetime(value: Any, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        from participa.accounts.forms import LocaleForm
+        from participa.accounts.labels import role_label
+        from participa.core.i18n import select_locale
+
+        form = LocaleForm(formdata=None, locale=select_locale(), next=request.full_path.rstrip("?"))
+        return {"locale_form": form, "current_locale": select_locale(), "role_label": role_label}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error_: CSRFError) -> tuple[str, int]:
+        db.session.rollback()
+        return _error(
+            400,
+            _("El formulario expiró"),
+            _("Por seguridad, el formulario dejó de ser válido. Vuelva a la página anterior, "
+              "recárguela y envíe el formulario de nuevo. No se guardó ningún cambio."),
+        )
+
+    @app.errorhandler(403)
+    def _forbidden(_e: Exception) -> tuple[str, int]:
+        return _error(403, _("Sin permiso"), _("Su cuenta no tiene permiso para ver esta página."))
+
+    @app.errorhandler(404)
+    def _not_found(_e: Exception) -> tuple[str, int]:
+        return _error(404, _("Página no encontrada"), _("La dirección no existe o cambió."))
+
+    @app.errorhandler(413)
+    def _too_large(_e: Exception) -> tuple[str, int]:
+        return _error(413, _("Archivo demasiado grande"), _("El archivo supera el tamaño permitido."))
+
+    @app.errorhandler(500)
+    def _server_error(_e: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return _error(
+            500,
+            _("Error interno"),
+            _("Algo falló de nuestro lado. No se guardó ningún cambio; intente de nuevo en unos minutos."),
+        )

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from flask import Blueprint
+
+from participa.public import views
+
+bp = Blueprint("public", __name__)
+
+bp.add_url_rule("/", "home", views.home)
+bp.add_url_rule("/healthz", "healthz", views.healthz)

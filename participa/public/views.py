@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template
+
+from participa.core import db
+
+
+def home():
+    return render_template("public/home.html")
+
+
+def healthz():
+    """Database and broker status for load balancers and the compose health check."""
+    status: dict[str, str] = {}
+    healthy = True
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        status["database"] = "ok"
+    except Exception as error:
+        healthy = False
+        status["database"] = f"error: {type(error).__name__}"
+    finally:
+        db.session.rollback()
+    if current_app.config["TASKS_EAGER"]:
+        status["broker"] = "in-process"
+    else:
+        try:
+            celery_app = current_app.extensions["celery"]
+            with celery_app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            status["broker"] = "ok"
+        except Exception as error:
+            healthy = False
+            status["broker"] = f"error: {type(error).__name__}"
+    status["status"] = "ok" if healthy else "error"
+    response = jsonify(status)
+    response.status_code = 200 if healthy else 503
+    return response

@@ -1,0 +1,1 @@
+"""Territory: the 52 comunas of the Región Metropolitana (DESIGN §3)."""
