@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from participa.config import ROOT, build_config
+from participa.config import INSTANCE, ROOT, build_config
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -15,7 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(INSTANCE),
     )
     app.config.update(build_config(config))
 

@@ -27,6 +27,12 @@ class ConfigError(RuntimeError):
     """Raised when the configuration cannot run safely."""
 
 
+def _env(name: str, default: str | None = None) -> str | None:
+    """An environment variable, with an empty value treated as unset."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -44,15 +50,14 @@ def _dev_secret_key() -> str:
 
 
 def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    env = os.environ
     overrides = dict(overrides or {})
-    production = (overrides.get("ENV") or env.get("PARTICIPA_ENV", "development")) == "production"
-    database_url = overrides.get("DATABASE_URL") or env.get("DATABASE_URL") or (
+    production = (overrides.get("ENV") or _env("PARTICIPA_ENV", "development")) == "production"
+    database_url = overrides.get("DATABASE_URL") or _env("DATABASE_URL") or (
         f"sqlite:///{INSTANCE / 'participa.db'}"
     )
-    redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+    redis_url = overrides.get("REDIS_URL", _env("REDIS_URL"))
 
-    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    secret_key = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret_key:
         if production:
             raise ConfigError(
@@ -62,24 +67,29 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             )
         secret_key = _dev_secret_key()
 
-    mail_server = env.get("MAIL_SERVER") or None
+    mail_server = overrides.get("MAIL_SERVER", _env("MAIL_SERVER")) or None
     config: dict[str, Any] = {
         "ENV": "production" if production else "development",
         "SECRET_KEY": secret_key,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        # Tasks run in-process whenever there is no broker: the embedded default.
-        "TASKS_EAGER": _bool(env.get("TASKS_EAGER"), default=redis_url is None),
-        "AUDIT_SEAL_INTERVAL": float(env.get("AUDIT_SEAL_INTERVAL", "5")),
+        # Tasks run in-process whenever there is no broker: the embedded default. Links in
+        # e-mails and QR codes are built on PUBLIC_URL, never on the request's Host header.
+        "TASKS_EAGER": _bool(_env("TASKS_EAGER"), default=redis_url is None),
+        "AUDIT_SEAL_INTERVAL": float(_env("AUDIT_SEAL_INTERVAL", "5")),
         # Mail: SMTP when MAIL_SERVER is set, otherwise the local outbox (never in production).
         "MAIL_BACKEND": "smtp" if mail_server else "outbox",
         "MAIL_SERVER": mail_server,
-        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
-        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
-        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
-        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Participa <no-responder@participa.invalid>"),
-        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_PORT": int(_env("MAIL_PORT", "587")),
+        # STARTTLS on the submission port (587), or implicit TLS (465) with MAIL_USE_SSL.
+        "MAIL_USE_TLS": _bool(_env("MAIL_USE_TLS"), default=True),
+        "MAIL_USE_SSL": _bool(_env("MAIL_USE_SSL")),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "Participa <no-responder@participa.invalid>"),
+        # Links in e-mails and QR codes are built on PUBLIC_URL, never on the request's Host
+        # header (which an attacker can choose: password-reset poisoning).
+        "PUBLIC_URL": (_env("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         # Sessions and cookies.
         "SESSION_COOKIE_NAME": "participa_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -93,20 +103,22 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "HSTS": production,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
         # Babel.
         "BABEL_DEFAULT_LOCALE": "es_CL",
         "BABEL_DEFAULT_TIMEZONE": "America/Santiago",
         "LANGUAGES": {"es_CL": "Español", "en": "English"},
         # Login throttling: per e-mail (whether or not the account exists) and per address.
-        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
-        "LOGIN_MAX_FAILURES_PER_IP": int(env.get("LOGIN_MAX_FAILURES_PER_IP", "30")),
-        "PASSWORD_RESET_HOURS": int(env.get("PASSWORD_RESET_HOURS", "2")),
-        "EMAIL_CONFIRM_DAYS": int(env.get("EMAIL_CONFIRM_DAYS", "3")),
+        "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(_env("LOGIN_LOCKOUT_MINUTES", "15")),
+        "LOGIN_MAX_FAILURES_PER_IP": int(_env("LOGIN_MAX_FAILURES_PER_IP", "30")),
+        "PASSWORD_RESET_HOURS": int(_env("PASSWORD_RESET_HOURS", "2")),
+        "EMAIL_CONFIRM_DAYS": int(_env("EMAIL_CONFIRM_DAYS", "3")),
         "TOTP_ISSUER": "Participa GORE RMS",
     }
     config.update(overrides)
+    if not config["TASKS_EAGER"] and not config["REDIS_URL"]:
+        raise ConfigError("TASKS_EAGER=false necesita REDIS_URL. Queued tasks need a broker (REDIS_URL).")
     if config["ENV"] == "production" and config["MAIL_BACKEND"] == "outbox":
         # The outbox page would publish reset links: production needs a real mail server.
         raise ConfigError("PARTICIPA_ENV=production necesita MAIL_SERVER. Production mode requires MAIL_SERVER.")

@@ -36,7 +36,10 @@ def _catalogue(locale: str):
 @pytest.mark.parametrize("locale", ["es", "en"])
 def test_every_entry_is_translated_and_not_fuzzy(locale: str) -> None:
     catalogue = _catalogue(locale)
-    untranslated = [m.id for m in catalogue if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    def translated(message) -> bool:  # noqa: ANN001
+        return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
+
+    untranslated = [m.id for m in catalogue if m.id and not translated(m)]
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert not untranslated, f"{locale}: untranslated entries: {untranslated[:10]}"
     assert not fuzzy, f"{locale}: fuzzy entries: {fuzzy[:10]}"

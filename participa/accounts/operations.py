@@ -151,8 +151,9 @@ def authenticate(
     last_success = session.execute(
         sa.select(sa.func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.success)
     ).scalar()
+    # Two periods back: a lock that began in the previous period may still be running.
     failures_query = sa.select(LoginAttempt.at).where(
-        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at > now - lockout
+        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at > now - 2 * lockout
     )
     if last_success is not None:
         failures_query = failures_query.where(LoginAttempt.at > last_success)

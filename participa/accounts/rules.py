@@ -57,11 +57,15 @@ def locked_until(
 ) -> datetime | None:
     """When a login identifier is locked, until when; else ``None``.
 
-    ``failures`` are the times of failed attempts since the last success. After ``max_failures``
-    of them within ``lockout``, the identifier is locked until ``lockout`` after the last one.
+    ``failures`` are the times of failed attempts since the last success (at least the last two
+    ``lockout`` periods of them). Whenever ``max_failures`` of them fall within one ``lockout``
+    period, the identifier is locked until ``lockout`` after the last of those: the time the
+    login page announces, however the failures were spread.
     """
-    recent = sorted(t for t in failures if t > now - lockout)
-    if len(recent) < max_failures:
-        return None
-    until = recent[-1] + lockout
-    return until if until > now else None
+    times = sorted(failures)
+    until: datetime | None = None
+    for last in range(max_failures - 1, len(times)):
+        if times[last] - times[last - max_failures + 1] <= lockout:
+            candidate = times[last] + lockout
+            until = candidate if until is None or candidate > until else until
+    return until if until is not None and until > now else None

@@ -23,7 +23,7 @@ from participa.accounts.rules import PASSWORD_MIN_LENGTH, needs_second_factor
 from participa.core import db
 from participa.core.db import utcnow
 from participa.core.security import MFA_SESSION_KEY, second_factor_passed
-from participa.core.web import client_ip, safe_next
+from participa.core.web import client_ip, external_url, safe_next
 from participa.mail.operations import send_email
 
 login_manager = LoginManager()
@@ -161,7 +161,7 @@ def signup():
             form.password.errors.append(str(MESSAGES[error.code]))
         else:
             if reg.created:
-                link = url_for("accounts.confirm_email", token=reg.token, _external=True)
+                link = external_url("accounts.confirm_email", token=reg.token)
                 send_email(
                     reg.user.email,
                     _("Confirme su correo en Participa"),
@@ -172,7 +172,7 @@ def signup():
                     reg.user.email,
                     _("Intento de registro en Participa"),
                     render_template("accounts/email_already.txt", user=reg.user,
-                                    link=url_for("accounts.request_reset", _external=True)),
+                                    link=external_url("accounts.request_reset")),
                 )
             db.session.commit()
             return render_template("accounts/signup_sent.html", email=form.email.data)
@@ -201,7 +201,7 @@ def request_reset():
         found = ops.request_password_reset(db.session(), form.email.data, now=_now(), ttl=timedelta(hours=hours))
         if found:
             user, token = found
-            link = url_for("accounts.reset_password", token=token, _external=True)
+            link = external_url("accounts.reset_password", token=token)
             send_email(
                 user.email,
                 _("Cambie su contraseña de Participa"),

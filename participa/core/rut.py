@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-_CLEAN = re.compile(r"[\s.\-‐‑–]")
-_SHAPE = re.compile(r"^(\d{1,9})([\dK])$")
+_SPACES_AND_DOTS = re.compile(r"[\s.]")
+_DASHES = re.compile(r"[\-‐‑–]")
+_SHAPE = re.compile(r"^([0-9]{1,9})-?([0-9K])$")
 
 
 class InvalidRut(ValueError):
@@ -33,8 +34,9 @@ def normalize_rut(text: str) -> str:
 
     Raises :class:`InvalidRut` with reason ``format`` or ``check_digit``.
     """
-    cleaned = _CLEAN.sub("", text or "").upper()
-    match = _SHAPE.match(cleaned)
+    # A dash may only separate the check digit: "1234567-85" is not a RUT.
+    cleaned = _DASHES.sub("-", _SPACES_AND_DOTS.sub("", text or "")).upper()
+    match = _SHAPE.fullmatch(cleaned)
     if not match:
         raise InvalidRut("format")
     number = int(match.group(1))

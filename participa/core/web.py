@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -23,6 +23,11 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for e-mails and QR codes, on the configured PUBLIC_URL."""
+    return current_app.config["PUBLIC_URL"] + url_for(endpoint, _external=False, **values)
 
 
 def client_ip() -> str:

@@ -150,18 +150,16 @@ def test_database_refuses_changes_to_the_log(app: Flask, real_session: Session, 
     _append(real_session, 1)
     _seal_all(real_session)
     engine = app.extensions["participa.engine"]
-    with engine.connect() as connection, connection.begin():
-        with pytest.raises(sa.exc.DatabaseError) as refused:
-            connection.exec_driver_sql(statement)
+    with engine.connect() as connection, connection.begin(), pytest.raises(sa.exc.DatabaseError) as refused:
+        connection.exec_driver_sql(statement)
     assert "append-only" in str(refused.value)
 
 
 @pytest.mark.postgres
 def test_postgresql_refuses_truncate_of_the_log(app: Flask) -> None:
     engine = app.extensions["participa.engine"]
-    with engine.connect() as connection, connection.begin():
-        with pytest.raises(sa.exc.DatabaseError) as refused:
-            connection.exec_driver_sql("TRUNCATE audit_events CASCADE")
+    with engine.connect() as connection, connection.begin(), pytest.raises(sa.exc.DatabaseError) as refused:
+        connection.exec_driver_sql("TRUNCATE audit_events CASCADE")
     assert "append-only" in str(refused.value)
 
 

@@ -74,7 +74,7 @@ def start(name: str, command: list[str], env: dict[str, str], logs: Path) -> Run
     return Running(name, process, log)
 
 
-def wait_for(predicate, timeout: float, what: str, running: Running | None = None) -> None:  # noqa: ANN001
+def wait_for(predicate, timeout: float, what: str, running: Running | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

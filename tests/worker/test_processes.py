@@ -30,7 +30,7 @@ def test_the_postgres_leg_does_not_run_tasks_eagerly(app: Flask) -> None:
     assert app.extensions["participa.engine"].dialect.name == "postgresql"
 
 
-def test_a_task_is_run_by_a_worker_process(app: Flask, workers) -> None:  # noqa: ANN001
+def test_a_task_is_run_by_a_worker_process(app: Flask, workers) -> None:
     key = f"worker-test-{time.time_ns()}"
     with app.app_context():
         result = deliver_email.delay(key, "worker@ejemplo.cl", "Prueba", "Cuerpo")
@@ -44,7 +44,7 @@ def test_a_task_is_run_by_a_worker_process(app: Flask, workers) -> None:  # noqa
     wait_for(delivered, 30, "the worker to deliver the e-mail", workers["worker"])
 
 
-def test_redelivered_mail_task_stores_the_message_once(app: Flask, workers) -> None:  # noqa: ANN001
+def test_redelivered_mail_task_stores_the_message_once(app: Flask, workers) -> None:
     key = f"twice-{time.time_ns()}"
     with app.app_context():
         deliver_email.delay(key, "dos@ejemplo.cl", "Dos veces", "Cuerpo")
@@ -62,7 +62,7 @@ def test_redelivered_mail_task_stores_the_message_once(app: Flask, workers) -> N
     assert count() == 1
 
 
-def test_gunicorn_command_line_serves_healthz(app: Flask, tmp_path) -> None:  # noqa: ANN001
+def test_gunicorn_command_line_serves_healthz(app: Flask, tmp_path) -> None:
     command = compose_command("web")
     port = free_port()
     command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
@@ -73,7 +73,7 @@ def test_gunicorn_command_line_serves_healthz(app: Flask, tmp_path) -> None:  # 
 
         def answers() -> bool:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                     body.update(json.loads(response.read()))
                     return response.status == 200
             except OSError:
@@ -85,7 +85,7 @@ def test_gunicorn_command_line_serves_healthz(app: Flask, tmp_path) -> None:  # 
         web.stop()
 
 
-def test_beat_schedules_sealing_of_new_audit_events(app: Flask, workers, tmp_path) -> None:  # noqa: ANN001
+def test_beat_schedules_sealing_of_new_audit_events(app: Flask, workers, tmp_path) -> None:
     engine = app.extensions["participa.engine"]
     with app.app_context(), Session(engine) as s:
         event = audit.record("test.beat", actor=None, object_type="test", session=s)

@@ -1,0 +1,276 @@
+"""Registry rules as plain functions: organisation types and states, the accepted columns of
+an import file and how one row becomes a clean record or a rejection with its reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from participa.core.rut import InvalidRut, normalize_rut
+from participa.core.text import fold
+
+
+class OrgType(StrEnum):
+    JUNTA_VECINOS = "junta_vecinos"
+    FUNCIONAL = "funcional"
+    UNION_COMUNAL = "union_comunal"
+    ASOCIACION = "asociacion"
+    FUNDACION = "fundacion"
+    CORPORACION = "corporacion"
+    OTRA = "otra"
+
+
+class OrgStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+    DISSOLVED = "dissolved"
+
+
+class CuratorAction(StrEnum):
+    VERIFY = "verify"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    DISSOLVE = "dissolve"
+
+
+# Which action leads from which states to which state. Dissolution is final.
+TRANSITIONS: dict[CuratorAction, tuple[frozenset[OrgStatus], OrgStatus]] = {
+    CuratorAction.VERIFY: (frozenset({OrgStatus.PENDING}), OrgStatus.VERIFIED),
+    CuratorAction.SUSPEND: (frozenset({OrgStatus.PENDING, OrgStatus.VERIFIED}), OrgStatus.SUSPENDED),
+    CuratorAction.REINSTATE: (frozenset({OrgStatus.SUSPENDED}), OrgStatus.VERIFIED),
+    CuratorAction.DISSOLVE: (
+        frozenset({OrgStatus.PENDING, OrgStatus.VERIFIED, OrgStatus.SUSPENDED}),
+        OrgStatus.DISSOLVED,
+    ),
+}
+
+
+def next_status(current: str, action: CuratorAction) -> OrgStatus | None:
+    """The state after ``action``, or ``None`` when the action is not allowed from ``current``."""
+    allowed_from, target = TRANSITIONS[action]
+    return target if current in allowed_from else None
+
+
+# --- import files ---------------------------------------------------------------------------
+
+# Canonical field -> folded header spellings seen in official exports and municipal lists.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "rut": ("rut", "rut organizacion", "rut de la organizacion", "rut entidad", "rut juridico", "rol unico tributario"),
+    "legal_name": (
+        "nombre", "razon social", "nombre organizacion", "nombre de la organizacion", "nombre entidad",
+        "nombre persona juridica",
+    ),
+    "registry_number": (
+        "numero registro", "n registro", "numero de registro", "numero inscripcion", "n inscripcion",
+        "numero de inscripcion", "personalidad juridica", "n personalidad juridica", "folio", "registro",
+    ),
+    "org_type": ("tipo", "tipo organizacion", "tipo de organizacion", "tipo entidad", "clasificacion"),
+    "comuna": ("comuna", "comuna domicilio", "cut comuna", "codigo comuna", "cod comuna"),
+    "address": ("direccion", "domicilio", "direccion sede", "domicilio sede"),
+    "members_count": (
+        "socios", "n socios", "numero de socios", "numero socios", "cantidad de socios", "miembros",
+        "n de socios", "n miembros",
+    ),
+    "board_term_start": (
+        "inicio directorio", "fecha inicio directorio", "vigencia desde", "fecha eleccion directorio",
+        "inicio vigencia directorio", "directorio desde",
+    ),
+    "board_term_end": (
+        "termino directorio", "fecha termino directorio", "vigencia hasta", "vencimiento directorio",
+        "fin vigencia directorio", "directorio hasta", "termino vigencia directorio",
+    ),
+}
+REQUIRED_COLUMNS = ("rut", "legal_name", "org_type", "comuna")
+_ALIAS_INDEX = {alias: field for field, aliases in COLUMN_ALIASES.items() for alias in aliases}
+
+TYPE_ALIASES: dict[str, OrgType] = {
+    "junta de vecinos": OrgType.JUNTA_VECINOS,
+    "juntas de vecinos": OrgType.JUNTA_VECINOS,
+    "jjvv": OrgType.JUNTA_VECINOS,
+    "jj vv": OrgType.JUNTA_VECINOS,
+    "jv": OrgType.JUNTA_VECINOS,
+    "organizacion comunitaria funcional": OrgType.FUNCIONAL,
+    "organizacion funcional": OrgType.FUNCIONAL,
+    "funcional": OrgType.FUNCIONAL,
+    "ocf": OrgType.FUNCIONAL,
+    "union comunal": OrgType.UNION_COMUNAL,
+    "union comunal de juntas de vecinos": OrgType.UNION_COMUNAL,
+    "asociacion": OrgType.ASOCIACION,
+    "asociacion gremial": OrgType.ASOCIACION,
+    "fundacion": OrgType.FUNDACION,
+    "corporacion": OrgType.CORPORACION,
+    "otra": OrgType.OTRA,
+    "otro": OrgType.OTRA,
+    "organizacion de interes publico": OrgType.OTRA,
+    "comunidad indigena": OrgType.OTRA,
+    "asociacion indigena": OrgType.OTRA,
+    "club deportivo": OrgType.FUNCIONAL,
+    "centro de padres": OrgType.FUNCIONAL,
+    "club de adulto mayor": OrgType.FUNCIONAL,
+}
+TYPE_ALIASES.update({t.value.replace("_", " "): t for t in OrgType})
+
+
+class StructureError(ValueError):
+    """The file cannot be imported at all; ``code`` names why and ``detail`` what."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def map_header(header: Sequence[str]) -> dict[str, int]:
+    """Column index of each known field. Raises StructureError when a required column is
+    missing or a field appears twice."""
+    mapping: dict[str, int] = {}
+    for index, name in enumerate(header):
+        field = _ALIAS_INDEX.get(fold(name.lstrip("\ufeff")))
+        if field is None:
+            continue
+        if field in mapping:
+            raise StructureError("duplicate_column", name.strip())
+        mapping[field] = index
+    missing = [f for f in REQUIRED_COLUMNS if f not in mapping]
+    if missing:
+        raise StructureError("missing_columns", ", ".join(missing))
+    return mapping
+
+
+@dataclass(frozen=True)
+class CleanRow:
+    rut: str
+    legal_name: str
+    registry_number: str | None
+    org_type: OrgType
+    comuna_cut: int
+    address: str | None
+    members_count: int | None
+    board_term_start: date | None
+    board_term_end: date | None
+
+    def values(self) -> dict[str, object]:
+        return {
+            "legal_name": self.legal_name,
+            "registry_number": self.registry_number,
+            "org_type": self.org_type.value,
+            "comuna_cut": self.comuna_cut,
+            "address": self.address,
+            "members_count": self.members_count,
+            "board_term_start": self.board_term_start,
+            "board_term_end": self.board_term_end,
+        }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reason: str  # a code: invalid_rut, unknown_comuna, missing_field, bad_date, ...
+    detail: str
+    rut: str | None = None
+
+
+_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%y", "%d/%m/%y")
+_SPACES = re.compile(r"\s+")
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _clean_text(value: str, limit: int) -> str:
+    return _SPACES.sub(" ", value).strip()[:limit]
+
+
+def clean_row(
+    cells: Sequence[str], mapping: Mapping[str, int], comunas: Mapping[str, int]
+) -> CleanRow | Rejection:
+    """Validate and normalise one data row. ``comunas`` maps folded names and CUT codes (as
+    text) to CUT codes."""
+
+    def cell(field: str) -> str:
+        index = mapping.get(field)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index].strip()
+
+    raw_rut = cell("rut")
+    if not raw_rut:
+        return Rejection("missing_field", "rut")
+    try:
+        rut = normalize_rut(raw_rut)
+    except InvalidRut as error:
+        return Rejection("invalid_rut", f"{raw_rut} ({error.reason})", raw_rut[:20])
+
+    for field in ("legal_name", "org_type", "comuna"):
+        if not cell(field):
+            return Rejection("missing_field", field, rut)
+
+    org_type = TYPE_ALIASES.get(fold(cell("org_type")))
+    if org_type is None:
+        return Rejection("unknown_type", cell("org_type")[:80], rut)
+
+    comuna_text = cell("comuna")
+    comuna_cut = comunas.get(comuna_text) or comunas.get(fold(comuna_text))
+    if comuna_cut is None:
+        return Rejection("unknown_comuna", comuna_text[:80], rut)
+
+    members_text = cell("members_count").replace(".", "").replace(" ", "")
+    members: int | None = None
+    if members_text:
+        if not members_text.isdigit() or len(members_text) > 7:
+            return Rejection("bad_number", cell("members_count")[:40], rut)
+        members = int(members_text)
+
+    dates: dict[str, date | None] = {}
+    for field in ("board_term_start", "board_term_end"):
+        text = cell(field)
+        if not text:
+            dates[field] = None
+            continue
+        try:
+            dates[field] = parse_date(text)
+        except ValueError:
+            return Rejection("bad_date", f"{field}: {text[:40]}", rut)
+    start, end = dates["board_term_start"], dates["board_term_end"]
+    if start and end and end < start:
+        return Rejection("bad_date", "board_term_end < board_term_start", rut)
+
+    return CleanRow(
+        rut=rut,
+        legal_name=_clean_text(cell("legal_name"), 250),
+        registry_number=_clean_text(cell("registry_number"), 60) or None,
+        org_type=org_type,
+        comuna_cut=comuna_cut,
+        address=_clean_text(cell("address"), 250) or None,
+        members_count=members,
+        board_term_start=start,
+        board_term_end=end,
+    )
+
+
+def changes(current: Mapping[str, object], incoming: Mapping[str, object]) -> dict[str, list[object]]:
+    """Fields whose value differs: {field: [old, new]}. An empty cell in the file does not erase
+    a value already in the registry."""
+    diff: dict[str, list[object]] = {}
+    for field, new in incoming.items():
+        if new is None:
+            continue
+        old = current.get(field)
+        if old != new:
+            diff[field] = [old, new]
+    return diff
+
+
+def board_valid_on(start: date | None, end: date | None, cutoff: date) -> bool:
+    """The board term covers the cut-off date (DESIGN §4, eligibility)."""
+    return end is not None and end >= cutoff and (start is None or start <= cutoff)
