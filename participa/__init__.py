@@ -33,14 +33,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participa.audit.blueprint import bp as audit_bp
     from participa.mail.blueprint import bp as mail_bp
     from participa.public.blueprint import bp as public_bp
+    from participa.registry.blueprint import bp as registry_bp
 
     init_login(app)
-    for blueprint in (public_bp, accounts_bp, admin_bp, audit_bp, mail_bp):
+    for blueprint in (public_bp, accounts_bp, admin_bp, audit_bp, mail_bp, registry_bp):
         app.register_blueprint(blueprint)
 
     # Task modules, so that workers know every task by name.
     import participa.audit.tasks
-    import participa.mail.tasks  # noqa: F401
+    import participa.mail.tasks
+    import participa.registry.tasks  # noqa: F401
     from participa.cli import register_commands
 
     register_commands(app)

@@ -4,6 +4,7 @@ from participa.accounts.models import AccountToken, LoginAttempt, RoleAssignment
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
 from participa.core.db import Base
 from participa.mail.models import OutboxMessage
+from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
 from participa.territory.models import Comuna
 
 metadata = Base.metadata
@@ -14,8 +15,12 @@ __all__ = [
     "AuditEvent",
     "AuditSeal",
     "Comuna",
+    "ImportBatch",
+    "ImportRow",
     "LoginAttempt",
+    "Organisation",
     "OutboxMessage",
+    "Representation",
     "RoleAssignment",
     "User",
     "metadata",

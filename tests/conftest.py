@@ -133,4 +133,4 @@ def tmp_dir() -> Iterator[Path]:
         yield Path(path)
 
 
-pytest_plugins = ["tests.fixtures.accounts"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.registry"]

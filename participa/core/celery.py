@@ -28,6 +28,7 @@ from participa.config import QUEUE_DEFAULT, QUEUE_LONG, QUEUE_MAIL
 # Which queue each task goes to, by task name; anything else goes to the default queue.
 TASK_ROUTES = {
     "mail.*": {"queue": QUEUE_MAIL},
+    "registry.import_*": {"queue": QUEUE_LONG},
 }
 
 VISIBILITY_TIMEOUT = 100

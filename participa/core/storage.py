@@ -1,0 +1,81 @@
+"""Uploaded files: kept under instance/uploads/<kind>/ (never under static/), named by a random
+id, read back only through views that check permission."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+
+_COPY_BLOCK = 1 << 20
+
+# File signatures (magic numbers): the content decides the type, not the name or the browser.
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
+class UploadError(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    path: Path
+    sha256: str
+    size: int
+
+
+def upload_dir(kind: str) -> Path:
+    path = Path(current_app.instance_path) / "uploads" / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(kind: str, name: str) -> Path:
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise UploadError("bad_name")
+    return upload_dir(kind) / name
+
+
+def save_upload(stream: BinaryIO, kind: str, *, suffix: str, max_bytes: int) -> StoredFile:
+    """Copy an upload to disk in blocks, hashing as it goes; refuses (and removes) a file over
+    ``max_bytes`` or an empty one."""
+    name = secrets.token_hex(16) + suffix
+    path = upload_dir(kind) / name
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("xb") as out:
+            while block := stream.read(_COPY_BLOCK):
+                size += len(block)
+                if size > max_bytes:
+                    raise UploadError("too_large")
+                digest.update(block)
+                out.write(block)
+        if size == 0:
+            raise UploadError("empty")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return StoredFile(name, path, digest.hexdigest(), size)
+
+
+def sniff_type(path: Path) -> str | None:
+    """The document type read from the file's first bytes, or ``None`` if not an accepted one."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    for mime, signatures in SIGNATURES.items():
+        if any(head.startswith(sig) for sig in signatures):
+            return mime
+    return None

@@ -1,0 +1,126 @@
+"""Reading registry files as official exports come: UTF-8 or Windows-1252, comma or
+semicolon, with or without BOM, read as a stream from any byte offset so that a worker can
+resume a large file where the previous chunk ended."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from participa.registry.rules import StructureError, map_header
+
+_BLOCK = 1 << 20
+_DELIMITERS = (";", ",", "\t")
+
+
+@dataclass(frozen=True)
+class FileShape:
+    encoding: str  # "utf-8" or "cp1252" (a BOM is skipped: data starts after the header)
+    delimiter: str
+    header: list[str]
+    mapping: dict[str, int]
+    data_offset: int  # byte offset of the first data row
+    total_rows: int  # non-blank data records
+
+
+def _is_utf8(handle: BinaryIO) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    handle.seek(0)
+    try:
+        while block := handle.read(_BLOCK):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def inspect_file(path: Path) -> FileShape:
+    """Check the structure before any row is written: not empty, a known encoding, a header
+    with the required columns, at least one data row. Raises StructureError."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+        if not head.removeprefix(codecs.BOM_UTF8).strip():
+            raise StructureError("empty")
+        bom = head.startswith(codecs.BOM_UTF8)
+        encoding = "utf-8" if bom or _is_utf8(handle) else "cp1252"
+        handle.seek(len(codecs.BOM_UTF8) if bom else 0)
+        header_bytes = handle.readline()
+        data_offset = handle.tell()
+        try:
+            header_line = header_bytes.decode(encoding)
+        except UnicodeDecodeError as error:
+            raise StructureError("encoding") from error
+        counts = {d: header_line.count(d) for d in _DELIMITERS}
+        delimiter = max(counts, key=lambda d: counts[d])
+        if counts[delimiter] == 0:
+            raise StructureError("no_delimiter")
+        header = next(csv.reader([header_line], delimiter=delimiter))
+        mapping = map_header(header)
+        # One full pass with the CSV parser: a broken quote fails here, before any row is
+        # written, and the row count drives the progress bar.
+        total = 0
+        row_number = 2
+        try:
+            for cells in csv.reader(_OffsetLines(handle, encoding, data_offset), delimiter=delimiter, strict=True):
+                if any(cell.strip() for cell in cells):
+                    total += 1
+                row_number += 1
+        except csv.Error as error:
+            raise StructureError("malformed", str(row_number)) from error
+        if total == 0:
+            raise StructureError("no_rows")
+    return FileShape(encoding, delimiter, header, mapping, data_offset, total)
+
+
+class _OffsetLines:
+    """Lines of a binary file from ``start``, decoded, remembering the byte offset reached: the
+    CSV reader pulls lines only as it needs them, so after each record ``offset`` is where the
+    next record starts, even with quoted line breaks inside a field."""
+
+    def __init__(self, handle: BinaryIO, encoding: str, start: int) -> None:
+        handle.seek(start)
+        self.handle = handle
+        self.encoding = encoding
+        self.offset = start
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in iter(self.handle.readline, b""):
+            self.offset += len(raw)
+            yield raw.decode(self.encoding, errors="replace")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    rows: list[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells)
+    next_offset: int
+    next_row: int
+    at_end: bool
+
+
+def read_chunk(path: Path, *, encoding: str, delimiter: str, offset: int, first_row: int, max_rows: int) -> Chunk:
+    """Up to ``max_rows`` records from byte ``offset``; blank records are skipped but keep their
+    row number, so numbers match what a spreadsheet shows."""
+    rows: list[tuple[int, list[str]]] = []
+    row_number = first_row
+    with path.open("rb") as handle:
+        lines = _OffsetLines(handle, encoding, offset)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        end = offset
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((row_number, cells))
+            row_number += 1
+            end = lines.offset
+            if len(rows) >= max_rows:
+                break
+        else:
+            return Chunk(rows, lines.offset, row_number, True)
+        # Stopped at the limit: at the end only if nothing but blank lines follows.
+        handle.seek(end)
+        at_end = not any(line.strip() for line in iter(handle.readline, b""))
+    return Chunk(rows, end, row_number, at_end)

@@ -1,0 +1,430 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms.fields import SelectChoice
+
+from participa.accounts.models import User
+from participa.accounts.rules import Role
+from participa.audit.models import AuditEvent
+from participa.core import db
+from participa.core.security import role_required
+from participa.registry import labels, operations
+from participa.registry.forms import (
+    CuratorFilterForm,
+    DecisionForm,
+    ImportForm,
+    PublicFilterForm,
+    RepresentationForm,
+    RevokeForm,
+    StatusForm,
+)
+from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
+from participa.registry.rules import CuratorAction, StructureError
+from participa.territory.operations import list_comunas
+
+PAGE_SIZE = 50
+REPORT_PREVIEW = 200
+
+MESSAGES = {
+    "reason_required": _l("Escriba el motivo (al menos 3 caracteres)."),
+    "transition_not_allowed": _l("Esa acción no es posible en el estado actual de la organización."),
+    "invalid_rut": _l("El RUT no es válido: revise el dígito verificador."),
+    "organisation_not_found": _l("No hay una organización con ese RUT en el catastro. Si es nueva, pida a su "
+                                 "municipalidad que la incluya en su próxima nómina."),
+    "organisation_dissolved": _l("La organización figura como disuelta."),
+    "already_requested": _l("Ya tiene una solicitud en revisión o aprobada para esa organización."),
+    "document_too_large": _l("El documento supera los 10 MB."),
+    "document_empty": _l("El documento está vacío."),
+    "document_type": _l("El documento debe ser PDF, JPG o PNG."),
+    "not_pending": _l("La solicitud ya fue resuelta."),
+    "not_approved": _l("Solo se puede revocar una representación aprobada."),
+    "own_request": _l("No puede resolver una solicitud propia: otra persona del equipo debe hacerlo."),
+}
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def _comuna_choices(empty_label: str) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label)] + [SelectChoice(str(c.cut), c.name) for c in list_comunas(db.session())]
+
+
+def _page() -> int:
+    return max(request.args.get("pagina", 1, type=int) or 1, 1)
+
+
+def _paginate(query: sa.Select) -> tuple[list, int]:  # type: ignore[type-arg]
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = list(db.session.execute(query.limit(PAGE_SIZE).offset((_page() - 1) * PAGE_SIZE)).scalars())
+    return items, total
+
+
+# --- imports (curators) ---------------------------------------------------------------------
+
+
+@role_required(Role.CURATOR)
+def list_imports():
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            batch = operations.start_import(db.session(), actor=_actor(), stream=upload.stream,
+                                            filename=upload.filename or "")
+        except StructureError as error:
+            db.session.rollback()
+            message = labels.STRUCTURE_MESSAGES.get(error.code, labels.STRUCTURE_MESSAGES["malformed"])
+            form.file.errors = [str(message) % {"detail": error.detail}]
+            status = 400
+        else:
+            from participa.registry.tasks import import_batch
+
+            batch_id = batch.id
+            db.after_commit(lambda: import_batch.delay(batch_id))
+            db.session.commit()
+            return redirect(url_for("registry.show_import", batch_id=batch_id))
+    elif request.method == "POST":
+        status = 400
+    batches = db.session.execute(sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(30)).scalars().all()
+    return render_template("registry/imports.html", form=form, batches=batches,
+                           aliases=sorted(operations.rules.COLUMN_ALIASES.items()),
+                           required=operations.rules.REQUIRED_COLUMNS, field_labels=labels.FIELD_LABELS), status
+
+
+def _batch_status(batch: ImportBatch) -> dict[str, object]:
+    percent = 100 if batch.status == "done" else (
+        int(batch.rows_processed * 100 / batch.total_rows) if batch.total_rows else 0
+    )
+    return {
+        "status": batch.status,
+        "rows_processed": batch.rows_processed,
+        "total_rows": batch.total_rows,
+        "percent": min(percent, 100),
+        "accepted": batch.accepted,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "rejected": batch.rejected,
+    }
+
+
+@role_required(Role.CURATOR)
+def show_import(batch_id: int):
+    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    rejected = []
+    if batch.status == "done":
+        rejected = db.session.execute(
+            sa.select(ImportRow)
+            .where(ImportRow.batch_id == batch.id, ImportRow.outcome == "rejected")
+            .order_by(ImportRow.row_number)
+            .limit(REPORT_PREVIEW)
+        ).scalars().all()
+    return render_template("registry/import.html", batch=batch, state=_batch_status(batch), rejected=rejected,
+                           preview=REPORT_PREVIEW, reason_labels=labels.REJECTION_LABELS,
+                           field_labels=labels.FIELD_LABELS)
+
+
+@role_required(Role.CURATOR)
+def import_status(batch_id: int):
+    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    return jsonify(_batch_status(batch))
+
+
+@role_required(Role.CURATOR)
+def import_report(batch_id: int):
+    """The per-row report as CSV, streamed from the database in pages."""
+    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["fila", "rut", "resultado", "motivo", "detalle"])
+        last = 0
+        while True:
+            page = db.session.execute(
+                sa.select(ImportRow.row_number, ImportRow.rut, ImportRow.outcome, ImportRow.reason, ImportRow.detail)
+                .where(ImportRow.batch_id == batch.id, ImportRow.row_number > last)
+                .order_by(ImportRow.row_number)
+                .limit(5000)
+            ).all()
+            if not page:
+                break
+            for row in page:
+                detail = row.detail if isinstance(row.detail, str) or row.detail is None else json.dumps(
+                    row.detail, ensure_ascii=False)
+                writer.writerow([row.row_number, row.rut or "", labels.label(labels.OUTCOME_LABELS, row.outcome),
+                                 labels.label(labels.REJECTION_LABELS, row.reason), detail or ""])
+            last = page[-1].row_number
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        yield out.getvalue()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="informe-importacion-{batch.id}.csv"'
+    return response
+
+
+# --- organisations (curators) ---------------------------------------------------------------
+
+
+@role_required(Role.CURATOR)
+def list_organisations():
+    form = CuratorFilterForm(request.args)
+    form.comuna.choices = _comuna_choices(_("Todas"))
+    organisations: list[Organisation] = []
+    total = 0
+    status = 200
+    if form.validate():
+        criteria = operations.OrgFilter(
+            text=form.q.data or "",
+            comuna_cut=int(form.comuna.data) if form.comuna.data else None,
+            org_type=form.tipo.data or None,
+            status=form.estado.data or None,
+            board_expiring_days=form.vence.data,
+        )
+        organisations, total = _paginate(operations.organisation_query(criteria))
+    else:
+        status = 400
+    return render_template("registry/organisations.html", form=form, organisations=organisations, total=total,
+                           page=_page(), page_size=PAGE_SIZE, type_labels=labels.TYPE_LABELS,
+                           status_labels=labels.STATUS_LABELS, label=labels.label), status
+
+
+def _org_page(organisation: Organisation, form: StatusForm, status: int = 200):
+    history = db.session.execute(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(organisation.id))
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).scalars().all()
+    representations = db.session.execute(
+        sa.select(Representation).where(Representation.organisation_id == organisation.id)
+        .order_by(Representation.id.desc())
+    ).scalars().all()
+    return render_template("registry/organisation.html", org=organisation, form=form, history=history,
+                           representations=representations, label=labels.label, labels=labels), status
+
+
+@role_required(Role.CURATOR)
+def show_organisation(org_id: int):
+    organisation = db.session.get(Organisation, org_id) or abort(404)
+    return _org_page(organisation, StatusForm())
+
+
+@role_required(Role.CURATOR)
+def change_status(org_id: int):
+    organisation = db.session.get(Organisation, org_id) or abort(404)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_status(db.session(), actor=_actor(), organisation=organisation,
+                                     action=CuratorAction(form.action.data), reason=form.reason.data)
+        except operations.RegistryError as error:
+            db.session.rollback()
+            db.session.refresh(organisation)
+            form.action.errors = [*form.action.errors, str(MESSAGES[error.code])]
+            return _org_page(organisation, form, 400)
+        db.session.commit()
+        flash(_("Estado actualizado: %(status)s.", status=labels.label(labels.STATUS_LABELS, organisation.status)),
+              "success")
+        return redirect(url_for("registry.show_organisation", org_id=organisation.id))
+    return _org_page(organisation, form, 400)
+
+
+# --- representatives ------------------------------------------------------------------------
+
+
+@login_required
+def my_organisations():
+    form = RepresentationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.request_representation(db.session(), actor=_actor(), org_rut=form.rut.data,
+                                              position=form.position.data, stream=form.document.data.stream,
+                                              filename=form.document.data.filename or "")
+        except operations.RegistryError as error:
+            db.session.rollback()
+            field = form.document if error.code.startswith("document_") else form.rut
+            field.errors = [*field.errors, str(MESSAGES[error.code])]
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Solicitud enviada. El equipo del catastro la revisará y le avisaremos por correo."), "success")
+            return redirect(url_for("registry.my_organisations"))
+    elif request.method == "POST":
+        status = 400
+    mine = db.session.execute(
+        sa.select(Representation).where(Representation.user_id == current_user.id).order_by(Representation.id.desc())
+    ).scalars().all()
+    return render_template("registry/my_organisations.html", form=form, representations=mine,
+                           labels=labels, label=labels.label), status
+
+
+@role_required(Role.CURATOR)
+def list_representations():
+    pending = db.session.execute(
+        sa.select(Representation).where(Representation.status == "requested").order_by(Representation.id)
+    ).scalars().all()
+    recent = db.session.execute(
+        sa.select(Representation).where(Representation.status != "requested")
+        .order_by(Representation.decided_at.desc()).limit(30)
+    ).scalars().all()
+    return render_template("registry/representations.html", pending=pending, recent=recent,
+                           decision_form=DecisionForm(), revoke_form=RevokeForm(), labels=labels, label=labels.label)
+
+
+@role_required(Role.CURATOR)
+def decide_representation(rep_id: int):
+    representation = db.session.get(Representation, rep_id) or abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
+        abort(400)
+    try:
+        operations.decide_representation(db.session(), actor=_actor(), representation=representation,
+                                         approve=form.decision.data == "approve", reason=form.reason.data or "")
+    except operations.RegistryError as error:
+        db.session.rollback()
+        flash(str(MESSAGES[error.code]), "error")
+        return redirect(url_for("registry.list_representations")), 303
+    db.session.commit()
+    flash(_("Solicitud resuelta."), "success")
+    return redirect(url_for("registry.list_representations"))
+
+
+@role_required(Role.CURATOR)
+def revoke_representation(rep_id: int):
+    representation = db.session.get(Representation, rep_id) or abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(str(MESSAGES["reason_required"]), "error")
+        return redirect(url_for("registry.show_organisation", org_id=representation.organisation_id))
+    try:
+        operations.revoke_representation(db.session(), actor=_actor(), representation=representation,
+                                         reason=form.reason.data)
+    except operations.RegistryError as error:
+        db.session.rollback()
+        flash(str(MESSAGES[error.code]), "error")
+    else:
+        db.session.commit()
+        flash(_("Representación revocada."), "success")
+    return redirect(url_for("registry.show_organisation", org_id=representation.organisation_id))
+
+
+@login_required
+def representation_document(rep_id: int):
+    representation = db.session.get(Representation, rep_id) or abort(404)
+    if not operations.can_see_document(_actor(), representation):
+        abort(403)
+    response = send_file(operations.document_path(representation), mimetype=representation.document_type,
+                         as_attachment=True, download_name=representation.document_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- public directory -----------------------------------------------------------------------
+
+
+def public_list():
+    form = PublicFilterForm(request.args)
+    form.comuna.choices = _comuna_choices(_("Todas"))
+    organisations: list[Organisation] = []
+    total = 0
+    status = 200
+    if form.validate():
+        criteria = operations.OrgFilter(text=form.q.data or "",
+                                        comuna_cut=int(form.comuna.data) if form.comuna.data else None,
+                                        org_type=form.tipo.data or None, public=True)
+        organisations, total = _paginate(operations.organisation_query(criteria))
+    else:
+        status = 400
+    return render_template("registry/public_list.html", form=form, organisations=organisations, total=total,
+                           page=_page(), page_size=PAGE_SIZE, labels=labels, label=labels.label), status
+
+
+def public_organisation(rut: str):
+    organisation = db.session.execute(
+        sa.select(Organisation).where(Organisation.rut == rut.upper(), Organisation.status != "pending")
+    ).scalar_one_or_none() or abort(404)
+    return render_template("registry/public_organisation.html", org=organisation, labels=labels, label=labels.label)
+
+
+PUBLIC_FIELDS = ("rut", "legal_name", "registry_number", "org_type", "comuna_cut", "comuna", "address",
+                 "members_count", "board_term_start", "board_term_end", "status", "status_changed_at")
+
+
+def _public_rows() -> Iterator[dict[str, object]]:
+    last = 0
+    while True:
+        page = db.session.execute(
+            sa.select(Organisation).where(Organisation.status != "pending", Organisation.id > last)
+            .order_by(Organisation.id).limit(2000)
+        ).scalars().all()
+        if not page:
+            return
+        for org in page:
+            yield {
+                "rut": org.rut,
+                "legal_name": org.legal_name,
+                "registry_number": org.registry_number,
+                "org_type": org.org_type,
+                "comuna_cut": org.comuna_cut,
+                "comuna": org.comuna.name,
+                "address": org.address,
+                "members_count": org.members_count,
+                "board_term_start": org.board_term_start.isoformat() if org.board_term_start else None,
+                "board_term_end": org.board_term_end.isoformat() if org.board_term_end else None,
+                "status": org.status,
+                "status_changed_at": org.status_changed_at.isoformat() if org.status_changed_at else None,
+            }
+        last = page[-1].id
+        db.session.expunge_all()
+
+
+def public_csv():
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=PUBLIC_FIELDS)
+        writer.writeheader()
+        for count, row in enumerate(_public_rows(), 1):
+            writer.writerow(row)
+            if count % 2000 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="organizaciones.csv"'
+    return response
+
+
+def public_json():
+    def chunks() -> Iterator[str]:
+        yield '{"fields": ' + json.dumps(PUBLIC_FIELDS) + ', "organisations": ['
+        for count, row in enumerate(_public_rows()):
+            yield ("," if count else "") + json.dumps(row, ensure_ascii=False)
+        yield "]}"
+
+    return Response(stream_with_context(chunks()), mimetype="application/json")
