@@ -71,4 +71,83 @@ def load_demo(session: Session, *, if_empty: bool = False) -> list[DemoAccount] 
                          payload={"role": role.value, "via": "demo", "comuna": comuna})
         accounts.append(DemoAccount(email, DEMO_PASSWORD, role.value, user.totp_secret))
     session.flush()
+    _load_demo_organisations(session)
     return accounts
+
+
+DEMO_ORGANISATIONS = [
+    # (RUT number, name, type, comuna CUT, members, status)
+    (65_010_001, "Junta de Vecinos Villa Esperanza", "junta_vecinos", 13128, 210, "verified"),
+    (65_010_002, "Junta de Vecinos Población Huamachuco", "junta_vecinos", 13128, 340, "verified"),
+    (65_010_003, "Club Deportivo Renca Unido", "funcional", 13128, 95, "verified"),
+    (65_010_004, "Centro Cultural Cerro Colorado", "funcional", 13128, 40, "verified"),
+    (65_010_005, "Unión Comunal de Juntas de Vecinos de Renca", "union_comunal", 13128, 48, "verified"),
+    (65_010_006, "Junta de Vecinos Los Aromos de Ñuñoa", "junta_vecinos", 13120, 180, "verified"),
+    (65_010_007, "Agrupación de Adultos Mayores Años Dorados", "funcional", 13120, 60, "verified"),
+    (65_010_008, "Fundación Barrio Activo", "fundacion", 13101, 12, "verified"),
+    (65_010_009, "Junta de Vecinos Santa Julia", "junta_vecinos", 13110, 260, "suspended"),
+    (65_010_010, "Comité de Adelanto Villa Los Presidentes", "funcional", 13110, 33, "pending"),
+    (65_010_011, "Corporación Cultural Puente Alto", "corporacion", 13201, 25, "verified"),
+    (65_010_012, "Asociación de Feriantes de Maipú", "asociacion", 13119, 150, "dissolved"),
+]
+
+
+def _load_demo_organisations(session: Session) -> None:
+    """A few organisations of several comunas, types and states, so that the directory, the
+    curator's lists and (later) consultations have something to show. Idempotent by RUT."""
+    from datetime import date
+
+    from participa.core.rut import check_digit
+    from participa.registry.models import Organisation
+
+    now = utcnow()
+    for number, name, org_type, comuna, members, status in DEMO_ORGANISATIONS:
+        rut = f"{number}-{check_digit(number)}"
+        if session.execute(sa.select(Organisation.id).where(Organisation.rut == rut)).scalar() is not None:
+            continue
+        organisation = Organisation(
+            rut=rut, legal_name=name, org_type=org_type, comuna_cut=comuna, members_count=members,
+            registry_number=str(number % 100_000), address="Dirección de demostración s/n",
+            board_term_start=date(2024, 4, 1), board_term_end=date(2027, 3, 31), status=status,
+            status_reason=None if status == "pending" else "Datos de demostración",
+            status_changed_at=None if status == "pending" else now,
+        )
+        session.add(organisation)
+        session.flush()
+        audit.record("registry.organisation_created", actor=None, object_type="organisation",
+                     object_id=organisation.id, payload={"rut": rut, "via": "demo", "status": status})
+    session.flush()
+    _load_demo_representation(session)
+
+
+def _load_demo_representation(session: Session) -> None:
+    """The demo representative acts for two organisations of Renca, approved by the demo
+    curator, with a small PDF as the supporting document."""
+    import io
+
+    from participa.core import storage
+    from participa.registry.models import Organisation, Representation
+
+    person = session.execute(sa.select(User).where(User.email == "representante@demo.participa.cl")).scalar()
+    curator = session.execute(sa.select(User).where(User.email == "curador@demo.participa.cl")).scalar()
+    if person is None or curator is None:
+        return
+    for number in (65_010_001, 65_010_003):
+        organisation = session.execute(
+            sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))
+        ).scalar_one()
+        exists = session.execute(
+            sa.select(Representation.id).where(Representation.user_id == person.id,
+                                               Representation.organisation_id == organisation.id)
+        ).scalar()
+        if exists is not None:
+            continue
+        document = storage.save_upload(io.BytesIO(b"%PDF-1.4\n% Participa: documento de demostracion\n%%EOF\n"),
+                                       "representations", suffix=".bin", max_bytes=1024)
+        session.add(Representation(
+            user_id=person.id, organisation_id=organisation.id, position="presidente",
+            document_name="certificado-directorio-demo.pdf", document_stored=document.name,
+            document_type="application/pdf", document_sha256=document.sha256, status="approved",
+            decided_at=utcnow(), decided_by_id=curator.id, reason="Datos de demostración",
+        ))
+    session.flush()

@@ -82,6 +82,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app(app_config(database_url))
+    from tests.fixtures.clients import FreshClient
+
+    app.test_client_class = FreshClient
     with app.app_context():
         from participa.core import migrations
         from participa.territory.operations import load_comunas
@@ -133,4 +136,4 @@ def tmp_dir() -> Iterator[Path]:
         yield Path(path)
 
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.registry"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.registry", "tests.fixtures.processes"]

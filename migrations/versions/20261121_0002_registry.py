@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rut', sa.String(length=12), nullable=False),
     sa.Column('legal_name', sa.String(length=250), nullable=False),
+    sa.Column('name_folded', sa.String(length=250), nullable=False),
     sa.Column('registry_number', sa.String(length=60), nullable=True),
     sa.Column('org_type', sa.String(length=20), nullable=False),
     sa.Column('comuna_cut', sa.Integer(), nullable=False),

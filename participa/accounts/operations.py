@@ -148,16 +148,7 @@ def authenticate(
     if ip_failures >= max_failures_per_ip:
         return LoginResult(None, "throttled", now + lockout)
 
-    last_success = session.execute(
-        sa.select(sa.func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.success)
-    ).scalar()
-    # Two periods back: a lock that began in the previous period may still be running.
-    failures_query = sa.select(LoginAttempt.at).where(
-        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at > now - 2 * lockout
-    )
-    if last_success is not None:
-        failures_query = failures_query.where(LoginAttempt.at > last_success)
-    failures = list(session.execute(failures_query).scalars())
+    failures = _recent_failures(session, email, now=now, lockout=lockout)
     until = rules.locked_until(failures, now=now, max_failures=max_failures, lockout=lockout)
     if until is not None:
         return LoginResult(None, "locked", until)
@@ -181,6 +172,20 @@ def authenticate(
         user.password_hash = hash_password(password)
     session.flush()
     return LoginResult(user, "ok")
+
+
+def _recent_failures(session: Session, email: str, *, now: datetime, lockout: timedelta) -> list[datetime]:
+    """Failed attempts (password or second factor) since the last success, within the last two
+    lockout periods (a lock that began in the previous period may still be running)."""
+    last_success = session.execute(
+        sa.select(sa.func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.success)
+    ).scalar()
+    query = sa.select(LoginAttempt.at).where(
+        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at > now - 2 * lockout
+    )
+    if last_success is not None:
+        query = query.where(LoginAttempt.at > last_success)
+    return list(session.execute(query).scalars())
 
 
 def record_login(session: Session, user: User, *, ip: str, second_factor: bool) -> None:
@@ -210,9 +215,11 @@ def reset_password(session: Session, raw: str, new_password: str, *, now: dateti
         raise AccountError(f"password_{problem}")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
-    # Following the link proves the mailbox: an unconfirmed account becomes confirmed.
+    # Following the link proves the mailbox: an unconfirmed account becomes confirmed, and a
+    # lockout ends (the lockout message offers the reset as the way out).
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
+    session.add(LoginAttempt(email=user.email, ip="password-reset", at=now, success=True))
     audit.record("account.password_reset", actor=user, object_type="user", object_id=user.id)
     session.flush()
     return user
@@ -249,21 +256,48 @@ def _accept_totp(user: User, code: str, now: datetime) -> bool:
     return False
 
 
-def confirm_totp_enrolment(session: Session, user: User, code: str, *, now: datetime) -> None:
+@dataclass(frozen=True)
+class Throttle:
+    """Where and how often a person may fail before the account is locked for a while."""
+
+    ip: str
+    max_failures: int
+    lockout: timedelta
+
+
+def _check_code(session: Session, user: User, code: str, now: datetime, throttle: Throttle) -> None:
+    """A wrong code counts as a failed login: the password lockout covers the second factor too,
+    so six digits cannot be guessed without limit."""
+    failures = _recent_failures(session, user.email, now=now, lockout=throttle.lockout)
+    if rules.locked_until(failures, now=now, max_failures=throttle.max_failures, lockout=throttle.lockout):
+        raise AccountError("locked")
+    if _accept_totp(user, code, now):
+        return
+    session.add(LoginAttempt(email=user.email, ip=throttle.ip, at=now, success=False))
+    until = rules.locked_until([*failures, now], now=now, max_failures=throttle.max_failures,
+                               lockout=throttle.lockout)
+    if until is not None:
+        audit.record("account.locked", actor=None, object_type="user", object_id=user.id,
+                     payload={"until": until.isoformat(), "ip": throttle.ip, "step": "second_factor"})
+        session.flush()
+        raise AccountError("locked")
+    session.flush()
+    raise AccountError("totp_wrong_code")
+
+
+def confirm_totp_enrolment(session: Session, user: User, code: str, *, now: datetime, throttle: Throttle) -> None:
     if user.totp_confirmed_at is not None:
         raise AccountError("totp_already_enrolled")
-    if not _accept_totp(user, code, now):
-        raise AccountError("totp_wrong_code")
+    _check_code(session, user, code, now, throttle)
     user.totp_confirmed_at = now
     audit.record("account.totp_enrolled", actor=user, object_type="user", object_id=user.id)
     session.flush()
 
 
-def verify_second_factor(session: Session, user: User, code: str, *, now: datetime) -> None:
+def verify_second_factor(session: Session, user: User, code: str, *, now: datetime, throttle: Throttle) -> None:
     if user.totp_confirmed_at is None:
         raise AccountError("totp_not_enrolled")
-    if not _accept_totp(user, code, now):
-        raise AccountError("totp_wrong_code")
+    _check_code(session, user, code, now, throttle)
     session.flush()
 
 

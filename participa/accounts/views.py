@@ -112,11 +112,7 @@ def login():
                 return redirect(url_for("accounts.second_factor"))
             return redirect(_finish_login(user, second_factor=False, next_url=form.next.data))
         if result.status in {"locked", "throttled"}:
-            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-            form.form_errors.append(
-                _("Demasiados intentos fallidos. Por seguridad, espere %(m)d minutos e inténtelo otra vez, "
-                  "o recupere su contraseña.", m=minutes)
-            )
+            form.form_errors.append(_lockout_message())
             status = 429
         elif result.status == "unconfirmed":
             form.form_errors.append(
@@ -234,6 +230,17 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form, token=token), status
 
 
+def _throttle() -> ops.Throttle:
+    cfg = current_app.config
+    return ops.Throttle(ip=client_ip(), max_failures=cfg["LOGIN_MAX_FAILURES"],
+                        lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]))
+
+
+def _lockout_message() -> str:
+    return _("Demasiados intentos fallidos. Por seguridad, espere %(m)d minutos e inténtelo otra vez, "
+             "o recupere su contraseña.", m=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+
+
 def _second_factor_subject() -> tuple[User | None, bool]:
     """Who is proving the second factor: a person halfway through login, or a signed-in person
     whose session has not passed it yet (for example, after being given a staff role)."""
@@ -256,11 +263,15 @@ def second_factor():
     status = 200
     if form.validate_on_submit():
         try:
-            ops.verify_second_factor(db.session(), user, form.code.data, now=_now())
+            ops.verify_second_factor(db.session(), user, form.code.data, now=_now(), throttle=_throttle())
         except ops.AccountError as error:
-            db.session.commit()  # keeps the accepted-step counter consistent
-            form.code.errors.append(str(MESSAGES[error.code]))
-            status = 400
+            db.session.commit()  # the failed attempt counts towards the lockout
+            if error.code == "locked":
+                form.form_errors.append(_lockout_message())
+                status = 429
+            else:
+                form.code.errors.append(str(MESSAGES[error.code]))
+                status = 400
         else:
             if signed_in:
                 session[MFA_SESSION_KEY] = user.id
@@ -287,11 +298,15 @@ def enrol_totp():
         db.session.commit()
     if form.validate_on_submit():
         try:
-            ops.confirm_totp_enrolment(db.session(), user, form.code.data, now=_now())
+            ops.confirm_totp_enrolment(db.session(), user, form.code.data, now=_now(), throttle=_throttle())
         except ops.AccountError as error:
-            db.session.commit()
-            form.code.errors.append(str(MESSAGES[error.code]))
-            status = 400
+            db.session.commit()  # the failed attempt counts towards the lockout
+            if error.code == "locked":
+                form.form_errors.append(_lockout_message())
+                status = 429
+            else:
+                form.code.errors.append(str(MESSAGES[error.code]))
+                status = 400
         else:
             if signed_in:
                 session[MFA_SESSION_KEY] = user.id

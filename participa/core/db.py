@@ -6,8 +6,10 @@ Operations flush; the request or the task commits once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -49,6 +51,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+SANTIAGO = ZoneInfo("America/Santiago")
+
+
+def today_santiago() -> date:
+    """The calendar date in Santiago: what 'today' means to people using Participa."""
+    return datetime.now(SANTIAGO).date()
 
 
 class Base(DeclarativeBase):
@@ -144,3 +154,39 @@ def after_commit(callback: Any, *, once: bool = False) -> None:
     if once and callback in callbacks:
         return
     callbacks.append(callback)
+
+
+def bulk_insert(sess: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL (an order of magnitude
+    faster than multi-row INSERT for imports of thousands of rows), executemany elsewhere.
+    Every row must carry every column it sets; JSON values are serialised here."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    connection = sess.connection()
+    if connection.dialect.name != "postgresql":
+        sess.execute(sa.insert(table), rows)
+        return
+    json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
+    raw = connection.connection.driver_connection
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c]
+                 for c in columns]
+            )
+
+
+def next_ids(sess: Session, table: sa.Table, count: int) -> list[int] | None:
+    """``count`` fresh primary keys from the table's sequence (PostgreSQL), so that rows can be
+    copied in with their ids known; ``None`` where the database has no sequence to draw on."""
+    connection = sess.connection()
+    if connection.dialect.name != "postgresql" or count == 0:
+        return None
+    return list(
+        sess.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": count},
+        ).scalars()
+    )

@@ -64,7 +64,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        # Personal pages, and account pages (which show TOTP secrets and one-time links), are
+        # never stored by a browser or proxy cache.
+        signed_in = current_user and getattr(current_user, "is_authenticated", False)
+        if signed_in or (request.endpoint or "").startswith("accounts."):
             headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -11,7 +12,14 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 def fold(text: str) -> str:
     """Lowercase, accents removed, punctuation collapsed to single spaces: 'N° de Socios' ->
     'n de socios', 'Ñuñoa' -> 'nunoa'."""
-    text = (text or "").replace("°", " ").replace("º", " ")
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_ALNUM.sub(" ", stripped).strip()
+    text = (text or "").lower()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.replace("°", " ").replace("º", " "))
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=4096)
+def fold_cached(text: str) -> str:
+    """:func:`fold` for values that repeat (types, comunas, headers)."""
+    return fold(text)

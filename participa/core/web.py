@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -42,6 +42,10 @@ def _error(status: int, title: str, message: str) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    @app.template_filter("number")
+    def _number(value: Any) -> str:
+        return format_decimal(value) if value is not None else ""
 
     @app.template_filter("local_datetime")
     def _local_datetime(value: Any, fmt: str = "medium") -> str:

@@ -19,7 +19,7 @@ _DELIMITERS = (";", ",", "\t")
 
 @dataclass(frozen=True)
 class FileShape:
-    encoding: str  # "utf-8" or "cp1252" (a BOM is skipped: data starts after the header)
+    encoding: str  # "utf-8", "cp1252" or, as a last resort, "latin-1"
     delimiter: str
     header: list[str]
     mapping: dict[str, int]
@@ -27,9 +27,9 @@ class FileShape:
     total_rows: int  # non-blank data records
 
 
-def _is_utf8(handle: BinaryIO) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    handle.seek(0)
+def _decodes(handle: BinaryIO, encoding: str, start: int) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    handle.seek(start)
     try:
         while block := handle.read(_BLOCK):
             decoder.decode(block)
@@ -46,9 +46,10 @@ def inspect_file(path: Path) -> FileShape:
         head = handle.read(4096)
         if not head.removeprefix(codecs.BOM_UTF8).strip():
             raise StructureError("empty")
-        bom = head.startswith(codecs.BOM_UTF8)
-        encoding = "utf-8" if bom or _is_utf8(handle) else "cp1252"
-        handle.seek(len(codecs.BOM_UTF8) if bom else 0)
+        # A BOM is skipped but not trusted: some exporters put one before Latin-1 text.
+        start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        encoding = next(e for e in ("utf-8", "cp1252", "latin-1") if _decodes(handle, e, start))
+        handle.seek(start)
         header_bytes = handle.readline()
         data_offset = handle.tell()
         try:

@@ -40,6 +40,11 @@ REJECTION_LABELS = {
     "duplicate_in_file": _l("RUT repetido en el archivo"),
 }
 
+RUT_PROBLEM_LABELS = {
+    "check_digit": _l("el dígito verificador no corresponde"),
+    "format": _l("no tiene forma de RUT"),
+}
+
 OUTCOME_LABELS = {
     "accepted": _l("Nueva"),
     "updated": _l("Actualizada"),

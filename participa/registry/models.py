@@ -4,9 +4,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from participa.core.db import Base, utcnow
+from participa.core.text import fold
 from participa.registry.rules import OrgStatus, OrgType
 from participa.territory.models import Comuna
 
@@ -23,6 +24,10 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rut: Mapped[str] = mapped_column(sa.String(12), unique=True)  # normalised: 12345678-K
     legal_name: Mapped[str] = mapped_column(sa.String(250))
+    # The name lowercased without accents or punctuation, for searching as people type.
+    name_folded: Mapped[str] = mapped_column(
+        sa.String(250), default=lambda context: fold(context.get_current_parameters()["legal_name"])
+    )
     registry_number: Mapped[str | None] = mapped_column(sa.String(60))
     org_type: Mapped[str] = mapped_column(sa.String(20))
     comuna_cut: Mapped[int] = mapped_column(sa.ForeignKey("comunas.cut"), index=True)
@@ -40,6 +45,11 @@ class Organisation(Base):
     source_row: Mapped[int | None]
 
     comuna: Mapped[Comuna] = relationship(lazy="joined")
+
+    @validates("legal_name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.name_folded = fold(value)
+        return value
 
     __table_args__ = (
         sa.CheckConstraint(_in("org_type", OrgType), name="org_type_known"),

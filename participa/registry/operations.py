@@ -4,7 +4,9 @@ checks permission, writes, appends its audit event and flushes; the caller commi
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from participa.accounts.models import RoleAssignment, User
 from participa.accounts.rules import Role
 from participa.audit import operations as audit
-from participa.core import storage
+from participa.core import db, storage
 from participa.core.db import utcnow
 from participa.core.rut import InvalidRut, normalize_rut
 from participa.core.text import fold
@@ -29,7 +31,7 @@ IMPORT_KIND = "registry"
 DOCUMENT_KIND = "representations"
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 
 # Spellings of comunas seen in municipal lists, beyond the official names.
 COMUNA_ALIASES = {"santiago centro": 13101, "stgo": 13101, "pac": 13121, "est central": 13106}
@@ -169,13 +171,17 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
         values = row.values()
         current = existing.get(rut)
         if current is None:
-            inserts.append({"rut": rut, **values, "status": OrgStatus.PENDING.value, "created_at": now,
+            inserts.append({"rut": rut, **values, "name_folded": fold(row.legal_name),
+                            "status": OrgStatus.PENDING.value, "created_at": now,
                             "updated_at": now, "source_batch_id": batch.id, "source_row": row_number})
             continue
         diff = rules.changes(current._asdict(), values)
         if diff:
-            updates.append({"id": current.id, **{k: v[1] for k, v in diff.items()}, "updated_at": now,
-                            "source_batch_id": batch.id, "source_row": row_number})
+            update = {"id": current.id, **{k: v[1] for k, v in diff.items()}, "updated_at": now,
+                      "source_batch_id": batch.id, "source_row": row_number}
+            if "legal_name" in diff:
+                update["name_folded"] = fold(row.legal_name)
+            updates.append(update)
             outcomes.append({"row_number": row_number, "rut": rut, "outcome": "updated", "reason": None,
                              "detail": {k: [_plain(v[0]), _plain(v[1])] for k, v in diff.items()},
                              "organisation_id": current.id})
@@ -184,24 +190,31 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
                              "detail": None, "organisation_id": current.id})
 
     if inserts:
-        created = session.execute(
-            sa.insert(Organisation).returning(Organisation.id, Organisation.rut, sort_by_parameter_order=True),
-            inserts,
-        ).all()
-        for (org_id, rut), values in zip(created, inserts, strict=True):
-            outcomes.append({"row_number": values["source_row"], "rut": rut, "outcome": "accepted",
-                             "reason": None, "detail": None, "organisation_id": org_id})
+        table = Organisation.__table__
+        ids = db.next_ids(session, table, len(inserts))
+        if ids is not None:
+            for org_id, values in zip(ids, inserts, strict=True):
+                values["id"] = org_id
+            db.bulk_insert(session, table, inserts)
+        else:
+            created = session.execute(
+                sa.insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), inserts
+            ).scalars().all()
+            for org_id, values in zip(created, inserts, strict=True):
+                values["id"] = org_id
+        for values in inserts:
+            outcomes.append({"row_number": values["source_row"], "rut": values["rut"], "outcome": "accepted",
+                             "reason": None, "detail": None, "organisation_id": values["id"]})
     if updates:
         by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for update in updates:
             by_keys.setdefault(tuple(sorted(update)), []).append(update)
         for group in by_keys.values():
             session.execute(sa.update(Organisation), group)
-    if outcomes:
-        for outcome in outcomes:
-            outcome.setdefault("organisation_id", None)
-            outcome["batch_id"] = batch.id
-        session.execute(sa.insert(ImportRow), outcomes)
+    for outcome in outcomes:
+        outcome.setdefault("organisation_id", None)
+        outcome["batch_id"] = batch.id
+    db.bulk_insert(session, ImportRow.__table__, outcomes)
 
     counts = {"accepted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     for outcome in outcomes:
@@ -249,6 +262,28 @@ def change_status(session: Session, *, actor: User, organisation: Organisation, 
     audit.record(f"registry.organisation_{action.value}", actor=actor, object_type="organisation",
                  object_id=organisation.id, payload={"from": previous, "to": target.value, "reason": reason[:2000]})
     session.flush()
+    if target is OrgStatus.DISSOLVED:
+        _close_representations(session, actor=actor, organisation=organisation)
+
+
+def _close_representations(session: Session, *, actor: User, organisation: Organisation) -> None:
+    """A dissolved organisation has nobody acting for it: open requests are rejected and
+    approvals revoked, each audited, and the people's representative role follows."""
+    open_ones = session.execute(
+        sa.select(Representation).where(Representation.organisation_id == organisation.id,
+                                        Representation.status.in_(["requested", "approved"]))
+    ).scalars().all()
+    for representation in open_ones:
+        representation.status = "revoked" if representation.status == "approved" else "rejected"
+        representation.decided_at = utcnow()
+        representation.decided_by_id = actor.id
+        representation.reason = "organisation dissolved"
+        audit.record(f"registry.representation_{representation.status}", actor=actor,
+                     object_type="representation", object_id=representation.id,
+                     payload={"reason": "organisation dissolved"})
+        session.flush()
+        _sync_representative_role(session, representation.user, actor)
+    session.flush()
 
 
 # --- searches -------------------------------------------------------------------------------
@@ -264,30 +299,34 @@ class OrgFilter:
     public: bool = False
 
 
-def rut_search_key(text: str) -> str | None:
-    """The RUT number part, if the text looks like a RUT (with or without dots and dash)."""
-    try:
-        return normalize_rut(text)
-    except InvalidRut:
-        digits = "".join(ch for ch in text if ch.isdigit())
-        compact = text.replace(".", "").replace(" ", "").replace("-", "")
-        if digits and len(digits) >= 6 and len(compact) - len(digits) <= 1:
-            return digits
-    return None
+_RUT_LIKE = re.compile(r"^[0-9.\s]+(-?\s*[0-9kK])?$")
+
+
+def rut_conditions(text: str) -> sa.ColumnElement[bool] | None:
+    """When the text reads as a RUT, with or without dots, dash or check digit, the conditions
+    that find it: the full RUT if the text is one, and the number alone (a bare number may end
+    in what looks like a check digit, so both readings are searched)."""
+    compact = re.sub(r"[.\s]", "", text)
+    if len(re.sub(r"\D", "", compact)) < 6 or not _RUT_LIKE.match(text.strip()):
+        return None
+    readings = []
+    with contextlib.suppress(InvalidRut):
+        readings.append(Organisation.rut == normalize_rut(compact))
+    if "-" not in compact and compact.isdigit():
+        readings.append(Organisation.rut.like(f"{compact}-_"))
+    return sa.or_(*readings) if readings else sa.false()
 
 
 def organisation_query(criteria: OrgFilter, *, today: date | None = None) -> sa.Select[tuple[Organisation]]:
     query = sa.select(Organisation)
     text = criteria.text.strip()
     if text:
-        key = rut_search_key(text)
-        if key and "-" in key:
-            query = query.where(Organisation.rut == key)
-        elif key:
-            query = query.where(Organisation.rut.like(f"{key}%"))
+        by_rut = rut_conditions(text)
+        if by_rut is not None:
+            query = query.where(by_rut)
         else:
-            like = "%" + text.lower().replace("%", "").replace("_", "") + "%"
-            query = query.where(sa.func.lower(Organisation.legal_name).like(like))
+            like = "%" + fold(text).replace("%", "").replace("_", "") + "%"
+            query = query.where(Organisation.name_folded.like(like))
     if criteria.comuna_cut:
         query = query.where(Organisation.comuna_cut == criteria.comuna_cut)
     if criteria.org_type:
@@ -298,7 +337,7 @@ def organisation_query(criteria: OrgFilter, *, today: date | None = None) -> sa.
     if criteria.status:
         query = query.where(Organisation.status == criteria.status)
     if criteria.board_expiring_days is not None:
-        today = today or utcnow().date()
+        today = today or db.today_santiago()
         query = query.where(
             Organisation.board_term_end.is_not(None),
             Organisation.board_term_end >= today,
@@ -316,7 +355,7 @@ def request_representation(session: Session, *, actor: User, org_rut: str, posit
     try:
         rut = normalize_rut(org_rut)
     except InvalidRut as error:
-        raise RegistryError("invalid_rut") from error
+        raise RegistryError("invalid_rut" if error.reason == "check_digit" else "invalid_rut_format") from error
     organisation = session.execute(sa.select(Organisation).where(Organisation.rut == rut)).scalar_one_or_none()
     if organisation is None:
         raise RegistryError("organisation_not_found")
@@ -384,6 +423,9 @@ def decide_representation(session: Session, *, actor: User, representation: Repr
     if representation.user_id == actor.id:
         # Nobody approves their own authority.
         raise RegistryError("own_request")
+    if approve and representation.organisation.status == OrgStatus.DISSOLVED.value:
+        # Dissolved while the request waited: it can only be rejected now.
+        raise RegistryError("organisation_dissolved")
     representation.status = "approved" if approve else "rejected"
     representation.decided_at = utcnow()
     representation.decided_by_id = actor.id

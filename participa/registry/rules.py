@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from participa.core.rut import InvalidRut, normalize_rut
-from participa.core.text import fold
+from participa.core.text import fold, fold_cached
 
 
 class OrgType(StrEnum):
@@ -177,8 +177,19 @@ _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%y", "%d
 _SPACES = re.compile(r"\s+")
 
 
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
 def parse_date(text: str) -> date:
+    """A calendar date as Chilean files write it (day first) or in ISO form."""
     text = text.strip()
+    match = _DAY_FIRST.match(text)
+    if match:
+        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    match = _ISO.match(text)
+    if match:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -209,18 +220,18 @@ def clean_row(
     try:
         rut = normalize_rut(raw_rut)
     except InvalidRut as error:
-        return Rejection("invalid_rut", f"{raw_rut} ({error.reason})", raw_rut[:20])
+        return Rejection("invalid_rut", error.reason, raw_rut[:20])
 
     for field in ("legal_name", "org_type", "comuna"):
         if not cell(field):
             return Rejection("missing_field", field, rut)
 
-    org_type = TYPE_ALIASES.get(fold(cell("org_type")))
+    org_type = TYPE_ALIASES.get(fold_cached(cell("org_type")))
     if org_type is None:
         return Rejection("unknown_type", cell("org_type")[:80], rut)
 
     comuna_text = cell("comuna")
-    comuna_cut = comunas.get(comuna_text) or comunas.get(fold(comuna_text))
+    comuna_cut = comunas.get(comuna_text) or comunas.get(fold_cached(comuna_text))
     if comuna_cut is None:
         return Rejection("unknown_comuna", comuna_text[:80], rut)
 

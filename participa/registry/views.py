@@ -49,6 +49,7 @@ MESSAGES = {
     "reason_required": _l("Escriba el motivo (al menos 3 caracteres)."),
     "transition_not_allowed": _l("Esa acción no es posible en el estado actual de la organización."),
     "invalid_rut": _l("El RUT no es válido: revise el dígito verificador."),
+    "invalid_rut_format": _l("Escriba un RUT, por ejemplo 65.123.456-7."),
     "organisation_not_found": _l("No hay una organización con ese RUT en el catastro. Si es nueva, pida a su "
                                  "municipalidad que la incluya en su próxima nómina."),
     "organisation_dissolved": _l("La organización figura como disuelta."),
@@ -141,7 +142,7 @@ def show_import(batch_id: int):
         ).scalars().all()
     return render_template("registry/import.html", batch=batch, state=_batch_status(batch), rejected=rejected,
                            preview=REPORT_PREVIEW, reason_labels=labels.REJECTION_LABELS,
-                           field_labels=labels.FIELD_LABELS)
+                           field_labels=labels.FIELD_LABELS, rut_problems=labels.RUT_PROBLEM_LABELS)
 
 
 @role_required(Role.CURATOR)
@@ -172,6 +173,8 @@ def import_report(batch_id: int):
             for row in page:
                 detail = row.detail if isinstance(row.detail, str) or row.detail is None else json.dumps(
                     row.detail, ensure_ascii=False)
+                if row.reason == "invalid_rut":
+                    detail = labels.label(labels.RUT_PROBLEM_LABELS, detail)
                 writer.writerow([row.row_number, row.rut or "", labels.label(labels.OUTCOME_LABELS, row.outcome),
                                  labels.label(labels.REJECTION_LABELS, row.reason), detail or ""])
             last = page[-1].row_number

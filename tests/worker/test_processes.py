@@ -17,7 +17,7 @@ from participa.audit import operations as audit
 from participa.audit.models import AuditSeal
 from participa.mail.models import OutboxMessage
 from participa.mail.tasks import deliver_email
-from tests.worker.conftest import compose_command, free_port, process_env, start, wait_for
+from tests.fixtures.processes import compose_command, free_port, process_env, start, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
