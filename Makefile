@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 CATALOGUES := participa/translations
+# Browser tests drive Debian's Chromium; it is installed from Debian's packages, never downloaded.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test services compile-catalogues i18n lint test-embedded test-postgres bench clean
 
@@ -37,7 +40,12 @@ run: install
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: install-test lint
+$(CHROMIUM):
+	@echo "Installing Debian's chromium package for the browser tests"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+test: install-test lint $(CHROMIUM)
 	bash scripts/test-legs.sh
 
 test-embedded: install-test
