@@ -17,6 +17,7 @@ demo_cli = AppGroup("demo", help="Datos de demostración.")
 accounts_cli = AppGroup("accounts", help="Cuentas.")
 audit_cli = AppGroup("audit", help="Registro de auditoría.")
 territory_cli = AppGroup("territory", help="Territorio: comunas.")
+commitments_cli = AppGroup("commitments", help="Compromisos del programa de gobierno.")
 
 
 @db_cli.command("upgrade")
@@ -46,6 +47,16 @@ def territory_load() -> None:
     added, updated = load_comunas(db.session())
     db.session.commit()
     click.echo(f"Comunas: {added} nuevas, {updated} actualizadas.")
+
+
+@commitments_cli.command("load")
+def commitments_load() -> None:
+    """Load the 80 programme commitments (idempotent; statuses are kept)."""
+    from participa.commitments.operations import load_commitments
+
+    added, updated = load_commitments(db.session())
+    db.session.commit()
+    click.echo(f"Compromisos: {added} nuevos, {updated} actualizados.")
 
 
 @demo_cli.command("load")
@@ -131,5 +142,5 @@ def audit_seal() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, demo_cli, accounts_cli, audit_cli, territory_cli):
+    for group in (db_cli, demo_cli, accounts_cli, audit_cli, territory_cli, commitments_cli):
         app.cli.add_command(group)

@@ -115,6 +115,11 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PASSWORD_RESET_HOURS": int(_env("PASSWORD_RESET_HOURS", "2")),
         "EMAIL_CONFIRM_DAYS": int(_env("EMAIL_CONFIRM_DAYS", "3")),
         "TOTP_ISSUER": "Participa GORE RMS",
+        # Project admissibility (pesos, integers) and how long a technical recommendation (RS)
+        # stays valid for a binding consultation.
+        "PROJECT_MIN_AMOUNT_CLP": int(_env("PROJECT_MIN_AMOUNT_CLP", "5000000")),
+        "PROJECT_MAX_AMOUNT_CLP": int(_env("PROJECT_MAX_AMOUNT_CLP", "5000000000")),
+        "RS_VALIDITY_DAYS": int(_env("RS_VALIDITY_DAYS", "365")),
     }
     config.update(overrides)
     if not config["TASKS_EAGER"] and not config["REDIS_URL"]:

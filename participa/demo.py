@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from participa.accounts.models import RoleAssignment, User
 from participa.accounts.rules import STAFF_ROLES, Role
 from participa.audit import operations as audit
+from participa.commitments.operations import load_commitments
 from participa.core.db import utcnow
 from participa.core.security import hash_password
 from participa.territory.operations import load_comunas
@@ -41,6 +42,7 @@ def load_demo(session: Session, *, if_empty: bool = False) -> list[DemoAccount] 
     """Create the demo accounts (idempotent by e-mail). With ``if_empty``, create nothing when
     the database already has any account, and return the demo accounts present (or ``None``)."""
     load_comunas(session)
+    load_commitments(session)
     if if_empty and session.execute(sa.select(sa.func.count()).select_from(User)).scalar_one():
         # Not empty: create nothing, but list the demo accounts that are there.
         found = session.execute(

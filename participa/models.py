@@ -1,27 +1,43 @@
 """Every model, imported once so that the metadata is complete (Alembic, tests)."""
 
 from participa.accounts.models import AccountToken, LoginAttempt, RoleAssignment, User
+from participa.admissibility.models import AdmissibilityDecision
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
+from participa.commitments.models import Commitment
+from participa.consultations.models import Consultation, PowerIndex, Question, RollEntry
 from participa.core.db import Base
 from participa.mail.models import OutboxMessage
+from participa.projects.models import Project, ProjectAttachment
 from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
 from participa.territory.models import Comuna
+from participa.voting.models import Ballot, TallyResult, Vote
 
 metadata = Base.metadata
 
 __all__ = [
     "AccountToken",
+    "AdmissibilityDecision",
     "AuditBlock",
     "AuditEvent",
     "AuditSeal",
+    "Ballot",
+    "Commitment",
     "Comuna",
+    "Consultation",
     "ImportBatch",
     "ImportRow",
     "LoginAttempt",
     "Organisation",
     "OutboxMessage",
+    "PowerIndex",
+    "Project",
+    "ProjectAttachment",
+    "Question",
     "Representation",
     "RoleAssignment",
+    "RollEntry",
+    "TallyResult",
     "User",
+    "Vote",
     "metadata",
 ]

@@ -86,11 +86,13 @@ def app(database_url: str) -> Iterator[Flask]:
 
     app.test_client_class = FreshClient
     with app.app_context():
+        from participa.commitments.operations import load_commitments
         from participa.core import migrations
         from participa.territory.operations import load_comunas
 
         migrations.upgrade(app)
         load_comunas(db.session())
+        load_commitments(db.session())
         db.session.commit()
         db.session.remove()
     yield app
@@ -136,4 +138,9 @@ def tmp_dir() -> Iterator[Path]:
         yield Path(path)
 
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.registry", "tests.fixtures.processes"]
+pytest_plugins = [
+    "tests.fixtures.accounts",
+    "tests.fixtures.registry",
+    "tests.fixtures.processes",
+    "tests.fixtures.consultations",
+]

@@ -29,6 +29,9 @@ from participa.config import QUEUE_DEFAULT, QUEUE_LONG, QUEUE_MAIL
 TASK_ROUTES = {
     "mail.*": {"queue": QUEUE_MAIL},
     "registry.import_*": {"queue": QUEUE_LONG},
+    "consultations.freeze_roll": {"queue": QUEUE_LONG},
+    "consultations.power_index": {"queue": QUEUE_LONG},
+    "voting.close_consultation": {"queue": QUEUE_LONG},
 }
 
 VISIBILITY_TIMEOUT = 100
@@ -69,6 +72,11 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "beat_schedule": {
+            "consultations-advance-phases": {
+                "task": "consultations.advance_phases",
+                "schedule": 60.0,
+                "options": {"queue": QUEUE_DEFAULT, "expires": 120},
+            },
             "audit-seal": {
                 "task": "audit.seal",
                 "schedule": app.config["AUDIT_SEAL_INTERVAL"],

@@ -47,6 +47,13 @@ def init_app(app: Flask) -> None:
     def _number(value: Any) -> str:
         return format_decimal(value) if value is not None else ""
 
+    @app.template_filter("clp")
+    def _clp(value: Any) -> str:
+        """Pesos as Chileans write them: $1.234.567 (integers only)."""
+        if value is None:
+            return "—"
+        return "$" + f"{int(value):,}".replace(",", ".")
+
     @app.template_filter("local_datetime")
     def _local_datetime(value: Any, fmt: str = "medium") -> str:
         return format_datetime(value, fmt) if value else ""

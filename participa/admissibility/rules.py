@@ -1,0 +1,21 @@
+"""What every admissibility rule returns, whatever it judges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rule: str
+    ok: bool
+    reason: str | None = None  # a code the page explains; None when the rule holds
+    detail: str | None = None  # what the reason refers to (a value, a limit)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def admissible(verdicts: Sequence[Verdict]) -> bool:
+    return all(v.ok for v in verdicts)

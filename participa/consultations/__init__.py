@@ -1,0 +1,1 @@
+"""Consultations: processes on projects, phases, electorate, weights, roll (DESIGN §3)."""

@@ -1,0 +1,81 @@
+"""Consultation rules as plain functions: phases and their order, what the schedule says,
+and which hand-made changes are allowed (DESIGN §3, consultations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+
+
+class Phase(StrEnum):
+    DRAFT = "draft"
+    INFORMATION = "information"
+    PROPOSALS = "proposals"
+    VOTING = "voting"
+    COUNTING = "counting"
+    CERTIFICATION = "certification"
+    PUBLISHED = "published"
+
+
+ORDER = list(Phase)
+# The phases the clock drives once a consultation is open; later ones follow the count and
+# the certification, never the clock.
+CLOCK_PHASES = (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING, Phase.COUNTING)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    information_at: datetime
+    proposals_at: datetime
+    voting_at: datetime
+    voting_ends_at: datetime
+
+    def start_of(self, phase: Phase) -> datetime | None:
+        return {
+            Phase.INFORMATION: self.information_at,
+            Phase.PROPOSALS: self.proposals_at,
+            Phase.VOTING: self.voting_at,
+            Phase.COUNTING: self.voting_ends_at,
+        }.get(phase)
+
+    def problems(self) -> list[str]:
+        if not (self.information_at <= self.proposals_at <= self.voting_at < self.voting_ends_at):
+            return ["schedule_order"]
+        return []
+
+
+def next_phase(current: Phase) -> Phase | None:
+    index = ORDER.index(current)
+    return ORDER[index + 1] if index + 1 < len(ORDER) else None
+
+
+def scheduled_phase(current: Phase, schedule: Schedule, now: datetime) -> Phase | None:
+    """The next phase the schedule has reached, or ``None``. One step at a time, so that each
+    change has its own event and side effects (the roll freezes on entering voting)."""
+    if current == Phase.DRAFT:
+        return None  # a manager opens a consultation; the clock never does
+    following = next_phase(current)
+    if following not in CLOCK_PHASES:
+        return None
+    start = schedule.start_of(following)
+    return following if start is not None and now >= start else None
+
+
+def manual_change_allowed(current: Phase, target: Phase) -> bool:
+    """A manager moves a consultation one phase forward, up to counting; certification and
+    publication follow the tally and the certifiers."""
+    return next_phase(current) == target and target in (Phase.INFORMATION, *CLOCK_PHASES)
+
+
+def voting_open(phase: str, schedule: Schedule, now: datetime, roll_frozen: bool) -> bool:
+    """Votes are taken in the voting phase, before its end, once the roll is frozen."""
+    return phase == Phase.VOTING and roll_frozen and schedule.voting_at <= now < schedule.voting_ends_at
+
+
+MAJORITIES = {
+    "simple": (Fraction(1, 2), True),  # more than half: yes / (yes + no) > 1/2
+    "two_thirds": (Fraction(2, 3), False),  # at least two thirds: >= 2/3
+    "three_fifths": (Fraction(3, 5), False),
+}

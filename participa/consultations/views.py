@@ -1,0 +1,300 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields import SelectChoice
+
+from participa.accounts.models import User
+from participa.accounts.rules import Role
+from participa.admissibility.models import AdmissibilityDecision
+from participa.consultations import operations, weights
+from participa.consultations.forms import ConsultationForm, PhaseForm
+from participa.consultations.labels import PHASE_LABELS
+from participa.consultations.models import Consultation, PowerIndex
+from participa.consultations.rules import MAJORITIES, Phase, manual_change_allowed, next_phase
+from participa.core import db
+from participa.core.db import SANTIAGO, utcnow
+from participa.core.security import role_required
+from participa.projects.models import Project
+from participa.projects.rules import ProjectState
+from participa.registry.labels import TYPE_LABELS
+from participa.territory.operations import list_comunas
+
+ROLL_PAGE = 100
+
+MESSAGES = {
+    "forbidden": _l("Solo un gestor o gestora de consultas puede hacer esto."),
+    "schedule_order": _l(
+        "Las fechas deben seguir el orden: información, propuestas, apertura y cierre de la votación."
+    ),
+    "weight_scheme": _l("La ponderación tiene problemas: %(detail)s."),
+    "no_projects": _l("Elija al menos un proyecto."),
+    "no_comunas": _l("Elija al menos una comuna."),
+    "unknown_project": _l("Uno de los proyectos no existe."),
+    "project_not_admissible": _l("El proyecto «%(detail)s» no está admisible o ya está en otra consulta."),
+    "not_draft": _l("La consulta ya está abierta: su configuración no se puede cambiar."),
+    "phase_not_allowed": _l("Ese cambio de etapa no está permitido."),
+    "bad_table": _l("Revise el formato: una línea por valor, «clave = número»."),
+    "cap_infeasible": _l("El tope es tan bajo que no hay forma de repartir el peso: súbalo."),
+}
+
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def to_utc(local: datetime) -> datetime:
+    """A wall-clock time in Santiago, as typed in a form, to UTC for storage."""
+    return local.replace(tzinfo=SANTIAGO).astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.astimezone(SANTIAGO).replace(tzinfo=None)
+
+
+def _parse_table(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        if "=" not in line:
+            raise operations.ConsultationError("bad_table")
+        key, value = (part.strip() for part in line.split("=", 1))
+        if not key or not value:
+            raise operations.ConsultationError("bad_table")
+        pairs.append((key, value.replace(",", ".")))
+    return pairs
+
+
+def _scheme(form: ConsultationForm) -> dict[str, Any]:
+    scheme: dict[str, Any] = {"base": form.weight_base.data, "territorial": None, "cap_share": None}
+    if form.weight_base.data == "by_type":
+        scheme["type_table"] = dict(_parse_table(form.type_table.data))
+    if form.weight_base.data == "membership_bands":
+        try:
+            scheme["bands"] = [[int(k), v] for k, v in _parse_table(form.bands.data)]
+        except ValueError as error:
+            raise operations.ConsultationError("bad_table") from error
+    if form.territorial_home.data is not None or form.territorial_elsewhere.data is not None:
+        scheme["territorial"] = {"home": str(form.territorial_home.data or 1),
+                                 "elsewhere": str(form.territorial_elsewhere.data or 1)}
+    if form.cap_percent.data is not None:
+        scheme["cap_share"] = str((form.cap_percent.data / 100).normalize())
+    return scheme
+
+
+def _form(consultation: Consultation | None = None) -> ConsultationForm:
+    form = ConsultationForm()
+    available = sa.select(Project).where(Project.state == ProjectState.ADMISSIBLE.value)
+    if consultation is not None:
+        available = sa.select(Project).where(sa.or_(
+            Project.state == ProjectState.ADMISSIBLE.value,
+            Project.id.in_([q.project_id for q in consultation.questions])))
+    projects = db.session.execute(available.order_by(Project.comuna_cut, Project.title)).scalars().all()
+    form.projects.choices = [SelectChoice(p.id, f"{p.comuna.name}: {p.title}") for p in projects]
+    form.electorate_comunas.choices = [SelectChoice(c.cut, c.name) for c in list_comunas(db.session())]
+    form.electorate_types.choices = [SelectChoice(t.value, label) for t, label in TYPE_LABELS.items()]
+    if request.method == "GET" and consultation is not None:
+        _fill(form, consultation)
+    return form
+
+
+def _fill(form: ConsultationForm, c: Consultation) -> None:
+    form.title.data, form.description.data = c.title, c.description
+    form.participation_level.data = c.participation_level
+    form.projects.data = [q.project_id for q in c.questions]
+    form.information_at.data = to_local(c.information_at)
+    form.proposals_at.data = to_local(c.proposals_at)
+    form.voting_at.data = to_local(c.voting_at)
+    form.voting_ends_at.data = to_local(c.voting_ends_at)
+    form.electorate_comunas.data = c.electorate_comunas
+    form.electorate_types.data = c.electorate_types
+    form.cutoff_date.data = c.cutoff_date
+    scheme = c.weight_scheme
+    form.weight_base.data = scheme.get("base")
+    form.type_table.data = "\n".join(f"{k} = {v}" for k, v in (scheme.get("type_table") or {}).items())
+    form.bands.data = "\n".join(f"{k} = {v}" for k, v in (scheme.get("bands") or []))
+    if scheme.get("territorial"):
+        form.territorial_home.data = Decimal(scheme["territorial"]["home"])
+        form.territorial_elsewhere.data = Decimal(scheme["territorial"]["elsewhere"])
+    if scheme.get("cap_share"):
+        form.cap_percent.data = Decimal(scheme["cap_share"]) * 100
+    form.quorum_percent.data = c.quorum * 100
+    form.majority.data = next((k for k, (f, strict) in MAJORITIES.items()
+                               if (f.numerator, f.denominator) == (c.majority_numerator, c.majority_denominator)
+                               and strict == c.majority_strict), "simple")
+    form.abstentions_in_majority.data = c.abstentions_in_majority
+    form.revote_policy.data, form.secrecy.data, form.secrecy_k.data = c.revote_policy, c.secrecy, c.secrecy_k
+
+
+def _data(form: ConsultationForm) -> operations.ConsultationData:
+    majority, strict = MAJORITIES[form.majority.data]
+    project_ids = list(form.projects.data or [])
+    comunas = list(form.electorate_comunas.data or [])
+    if not comunas:
+        comunas = sorted({p.comuna_cut for p in db.session.execute(
+            sa.select(Project).where(Project.id.in_(project_ids))).scalars()})
+    return operations.ConsultationData(
+        title=form.title.data or "", description=form.description.data or "",
+        participation_level=form.participation_level.data, project_ids=project_ids,
+        information_at=to_utc(form.information_at.data), proposals_at=to_utc(form.proposals_at.data),
+        voting_at=to_utc(form.voting_at.data), voting_ends_at=to_utc(form.voting_ends_at.data),
+        electorate_comunas=comunas, electorate_types=list(form.electorate_types.data or []),
+        cutoff_date=form.cutoff_date.data, weight_scheme=_scheme(form),
+        quorum=(form.quorum_percent.data / 100).quantize(Decimal("0.000001")),
+        majority=(majority.numerator, majority.denominator), majority_strict=strict,
+        abstentions_in_majority=bool(form.abstentions_in_majority.data), revote_policy=form.revote_policy.data,
+        secrecy=form.secrecy.data, secrecy_k=form.secrecy_k.data or 5,
+    )
+
+
+def _error_text(error: operations.ConsultationError) -> str:
+    return str(MESSAGES.get(error.code, error.code)) % {"detail": error.detail}
+
+
+@role_required(Role.MANAGER)
+def list_consultations():
+    consultations = db.session.execute(sa.select(Consultation).order_by(Consultation.id.desc())).scalars().all()
+    return render_template("consultations/manage_list.html", consultations=consultations, phases=PHASE_LABELS)
+
+
+@role_required(Role.MANAGER)
+def new_consultation():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            consultation = operations.create_consultation(db.session(), actor=_actor(), data=_data(form))
+        except (operations.ConsultationError, ValueError) as error:
+            db.session.rollback()
+            code = error if isinstance(error, operations.ConsultationError) else operations.ConsultationError(
+                "cap_infeasible")
+            form.form_errors.append(_error_text(code))
+        else:
+            db.session.commit()
+            flash(_("Consulta creada como borrador."), "success")
+            return redirect(url_for("consultations.manage", consultation_id=consultation.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("consultations/form.html", form=form, consultation=None), status
+
+
+@role_required(Role.MANAGER)
+def edit_consultation(consultation_id: int):
+    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    form = _form(consultation)
+    if form.validate_on_submit():
+        try:
+            operations.update_consultation(db.session(), actor=_actor(), consultation=consultation, data=_data(form))
+        except operations.ConsultationError as error:
+            db.session.rollback()
+            form.form_errors.append(_error_text(error))
+        else:
+            db.session.commit()
+            flash(_("Cambios guardados."), "success")
+            return redirect(url_for("consultations.manage", consultation_id=consultation.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("consultations/form.html", form=form, consultation=consultation), status
+
+
+def _singled_out(consultation: Consultation) -> set[Decimal]:
+    """Under a secret ballot, the weights that would single out organisations (fewer than k
+    share them); computed from the frozen roll when there is one."""
+    if consultation.secrecy != "secret" or consultation.roll_frozen_at is None:
+        return set()
+    return weights.singled_out(operations.roll_weights(db.session(), consultation.id).values(), consultation.secrecy_k)
+
+
+@role_required(Role.MANAGER)
+def manage(consultation_id: int):
+    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    following = next_phase(Phase(consultation.phase))
+    can_advance = following is not None and manual_change_allowed(Phase(consultation.phase), following)
+    return render_template("consultations/manage.html", consultation=consultation, phases=PHASE_LABELS,
+                           following=following if can_advance else None, form=PhaseForm(),
+                           singled_out=_singled_out(consultation))
+
+
+@role_required(Role.MANAGER)
+def advance(consultation_id: int):
+    consultation = db.session.execute(
+        sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
+    ).scalar_one_or_none() or abort(404)
+    if not PhaseForm().validate_on_submit():
+        abort(400)
+    target = next_phase(Phase(consultation.phase))
+    try:
+        if target is None:
+            raise operations.ConsultationError("phase_not_allowed")
+        operations.change_phase(db.session(), actor=_actor(), consultation=consultation, target=target, now=utcnow())
+    except operations.ConsultationError as error:
+        db.session.rollback()
+        flash(_error_text(error), "error")
+        return redirect(url_for("consultations.manage", consultation_id=consultation_id))
+    from participa.consultations.tasks import enqueue_follow_up
+
+    db.after_commit(lambda: enqueue_follow_up(consultation_id, target))
+    db.session.commit()
+    flash(_("Etapa cambiada a: %(phase)s.", phase=PHASE_LABELS[target]), "success")
+    return redirect(url_for("consultations.manage", consultation_id=consultation_id))
+
+
+@role_required(Role.MANAGER, Role.CERTIFIER, Role.ADMIN)
+def roll(consultation_id: int):
+    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    entries, total = operations.roll_page(db.session(), consultation_id, page=page, size=ROLL_PAGE)
+    index = db.session.get(PowerIndex, consultation_id)
+    return render_template("consultations/roll.html", consultation=consultation, entries=entries, total=total,
+                           page=page, page_size=ROLL_PAGE, index=index, singled_out=_singled_out(consultation))
+
+
+@role_required(Role.MANAGER, Role.CERTIFIER, Role.ADMIN)
+def admissibility_report(consultation_id: int):
+    """Vote admissibility at close: counts per rule, and each refused vote with its reasons."""
+    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    run = f"close-{consultation_id}"
+    decisions = db.session.execute(
+        sa.select(AdmissibilityDecision).where(AdmissibilityDecision.subject_type == "vote",
+                                               AdmissibilityDecision.run == run,
+                                               AdmissibilityDecision.admissible.is_(False))
+        .order_by(AdmissibilityDecision.subject_id).limit(500)
+    ).scalars().all()
+    totals = dict(db.session.execute(
+        sa.select(AdmissibilityDecision.admissible, sa.func.count())
+        .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
+        .group_by(AdmissibilityDecision.admissible)
+    ).all())
+    return render_template("consultations/admissibility.html", consultation=consultation, decisions=decisions,
+                           admitted=totals.get(True, 0), refused=totals.get(False, 0))
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+def list_public():
+    consultations = db.session.execute(
+        sa.select(Consultation).where(Consultation.phase != Phase.DRAFT.value).order_by(Consultation.voting_at.desc())
+    ).scalars().all()
+    return render_template("consultations/public_list.html", consultations=consultations, phases=PHASE_LABELS)
+
+
+def show_public(consultation_id: int):
+    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    if consultation.phase == Phase.DRAFT and not (current_user.is_authenticated
+                                                  and current_user.has_role(Role.MANAGER)):
+        abort(404)
+    return render_template("consultations/public_show.html", consultation=consultation, phases=PHASE_LABELS,
+                           majority_label=_majority_label(consultation), type_labels=TYPE_LABELS,
+                           now=utcnow())
+
+
+def _majority_label(consultation: Consultation) -> str:
+    sign = ">" if consultation.majority_strict else "≥"
+    return f"{sign} {consultation.majority_numerator}/{consultation.majority_denominator}"

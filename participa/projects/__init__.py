@@ -1,0 +1,1 @@
+"""Projects (iniciativas) that comunas submit for regional funding (DESIGN §3)."""

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from participa.projects.labels import RATE_LABELS
+
+_required = DataRequired(message=_l("Este campo es obligatorio."))
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(_l("Título"), validators=[_required, Length(max=200)])
+    summary = TextAreaField(
+        _l("Resumen en lenguaje claro"),
+        description=_l(
+            "Qué se hará, dónde y para quién, en pocas frases que cualquier vecino entienda (máximo 600 caracteres)."
+        ),
+        validators=[_required, Length(max=600, message=_l("Máximo 600 caracteres."))],
+    )
+    description = TextAreaField(_l("Descripción"), validators=[_required, Length(max=10000)])
+    bip_code = StringField(_l("Código BIP"), description=_l("Por ejemplo 40012345-6."), validators=[Optional(),
+                           Length(max=12)])
+    amount_clp = IntegerField(
+        _l("Monto solicitado (pesos)"),
+        description=_l("En pesos chilenos, sin puntos ni decimales."),
+        validators=[
+            Optional(), NumberRange(min=0, max=10**13, message=_l("Escriba un monto en pesos, sin decimales."))
+        ],
+    )
+    axis = SelectField(_l("Eje del programa"), validators=[_required])
+    sub_axis = StringField(_l("Sub-eje"), validators=[Optional(), Length(max=160)])
+    commitments = SelectMultipleField(_l("Compromisos del programa vinculados"), coerce=int, validators=[Optional()])
+    rate_status = SelectField(
+        _l("Evaluación técnica (RATE)"), choices=[SelectChoice(r.value, label) for r, label in RATE_LABELS.items()]
+    )
+    rate_date = DateField(_l("Fecha de la evaluación técnica"), validators=[Optional()])
+    latitude = DecimalField(_l("Latitud (opcional)"), places=6,
+                            validators=[Optional(), NumberRange(min=-90, max=90)])
+    longitude = DecimalField(_l("Longitud (opcional)"), places=6,
+                             validators=[Optional(), NumberRange(min=-180, max=180)])
+    submit = SubmitField(_l("Guardar borrador"))
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(
+        _l("Adjuntar un documento"),
+        description=_l("PDF, JPG o PNG, hasta 20 MB."),
+        validators=[FileRequired(message=_l("Elija un archivo."))],
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+    submit = SubmitField(_l("Adjuntar"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Confirmar"))

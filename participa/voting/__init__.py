@@ -1,0 +1,1 @@
+"""Voting: ballots, votes and receipts (DESIGN §3, §4 "Votes")."""

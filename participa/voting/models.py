@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participa.core.db import Base, utcnow
+
+
+class Ballot(Base):
+    """One submission of an organisation's answers, with its receipt. Never deleted: a later
+    ballot supersedes it (DESIGN §4)."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    cast_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # online; in_person (recorded by a facilitator) takes precedence over online (a later issue).
+    channel: Mapped[str] = mapped_column(sa.String(10), default="online")
+    receipt_code: Mapped[str] = mapped_column(sa.String(24), unique=True)
+
+    votes: Mapped[list[Vote]] = relationship(back_populates="ballot", lazy="selectin", order_by="Vote.question_id")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("channel").in_(["online", "in_person"]), name="channel_known"),
+        sa.Index("ix_ballots_consultation_organisation", "consultation_id", "organisation_id"),
+    )
+
+
+class Vote(Base):
+    """An organisation's answer to one question. At most one is effective per organisation and
+    question: a partial unique index holds it, whatever the application does."""
+
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("ballots.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"))
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_questions.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    choice: Mapped[str] = mapped_column(sa.String(8))
+    effective: Mapped[bool] = mapped_column(default=True)
+    superseded_at: Mapped[datetime | None]
+
+    ballot: Mapped[Ballot] = relationship(back_populates="votes")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("choice").in_(["approve", "reject", "abstain"]), name="choice_known"),
+        sa.Index(
+            "uq_votes_one_effective",
+            "question_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=sa.text("effective"),
+            postgresql_where=sa.text("effective"),
+        ),
+        sa.Index("ix_votes_consultation_effective", "consultation_id", "effective"),
+    )
+
+
+class TallyResult(Base):
+    """The computed result of a consultation: canonical JSON and its SHA-256. One per
+    consultation: a tally task that runs twice leaves one result (unique constraint)."""
+
+    __tablename__ = "tally_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"), unique=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    canonical_json: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    receipts_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -1,0 +1,248 @@
+"""Casting votes online and closing a consultation: vote admissibility and the tally, run by
+workers (DESIGN §4, §5)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from participa.accounts.models import User
+from participa.admissibility.models import AdmissibilityDecision
+from participa.admissibility.rules import admissible
+from participa.audit import operations as audit
+from participa.consultations.models import Consultation, RollEntry
+from participa.consultations.operations import majority_of, schedule_of
+from participa.consultations.rules import Phase, voting_open
+from participa.core import db
+from participa.core.canonical import canonical_json, sha256_hex
+from participa.core.db import utcnow
+from participa.registry.models import Organisation, Representation
+from participa.tally import rules as tally_rules
+from participa.voting import rules
+from participa.voting.models import Ballot, TallyResult, Vote
+
+
+class VotingError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def receipt_salt(secret_key: str) -> bytes:
+    return hashlib.sha256(b"participa-receipts\x00" + secret_key.encode()).digest()
+
+
+def authorised_organisations(session: Session, actor: User, consultation: Consultation) -> list[Organisation]:
+    """The organisations this person may vote for here: approved representations, on the roll."""
+    return list(session.execute(
+        sa.select(Organisation)
+        .join(Representation, Representation.organisation_id == Organisation.id)
+        .join(RollEntry, sa.and_(RollEntry.organisation_id == Organisation.id,
+                                 RollEntry.consultation_id == consultation.id))
+        .where(Representation.user_id == actor.id, Representation.status == "approved")
+        .order_by(Organisation.legal_name)
+    ).scalars())
+
+
+def check_ballot(session: Session, *, actor: User, consultation: Consultation, organisation_id: int,
+                 answers: Mapping[int, str], now: datetime) -> RollEntry:
+    """Everything that refuses a ballot at once, with a clear reason (DESIGN §4): outside the
+    window, organisation not on the roll, person not authorised, answers incomplete."""
+    if not voting_open(consultation.phase, schedule_of(consultation), now, consultation.roll_frozen_at is not None):
+        raise VotingError("closed")
+    entry = session.get(RollEntry, (consultation.id, organisation_id))
+    if entry is None:
+        raise VotingError("not_on_roll")
+    represents = session.execute(
+        sa.select(Representation.id).where(Representation.user_id == actor.id,
+                                           Representation.organisation_id == organisation_id,
+                                           Representation.status == "approved")
+    ).scalar()
+    if represents is None:
+        raise VotingError("not_authorised")
+    question_ids = {q.id for q in consultation.questions}
+    if set(answers) != question_ids:
+        raise VotingError("incomplete")
+    if any(choice not in rules.CHOICES for choice in answers.values()):
+        raise VotingError("bad_choice")
+    return entry
+
+
+def cast_ballot(session: Session, *, actor: User, consultation: Consultation, organisation_id: int,
+                answers: Mapping[int, str], now: datetime, secret_key: str) -> Ballot:
+    """Record an organisation's answers in the request's transaction (never only in the broker).
+
+    One effective vote per organisation and question: the roll entry is locked so that two
+    requests of one organisation take turns, and a partial unique index refuses a second
+    effective vote even if they did not. Under the 'last' policy earlier votes are kept,
+    marked superseded; under 'first' a second ballot is refused."""
+    check_ballot(session, actor=actor, consultation=consultation, organisation_id=organisation_id,
+                 answers=answers, now=now)
+    session.execute(
+        sa.select(RollEntry.organisation_id)
+        .where(RollEntry.consultation_id == consultation.id, RollEntry.organisation_id == organisation_id)
+        .with_for_update()
+    )
+    previous = list(session.execute(
+        sa.select(Vote).where(Vote.consultation_id == consultation.id, Vote.organisation_id == organisation_id,
+                              Vote.effective)
+    ).scalars())
+    if previous and consultation.revote_policy == "first":
+        raise VotingError("already_voted")
+    for vote in previous:
+        vote.effective = False
+        vote.superseded_at = now
+    session.flush()
+    record = {"consultation": consultation.id, "organisation": organisation_id, "at": now,
+              "answers": {str(q): c for q, c in sorted(answers.items())}, "by": actor.id,
+              "nonce": sha256_hex(f"{now.isoformat()}{organisation_id}{actor.id}".encode())[:16]}
+    ballot = Ballot(consultation_id=consultation.id, organisation_id=organisation_id, cast_by_id=actor.id,
+                    cast_at=now, channel="online",
+                    receipt_code=rules.receipt_code(receipt_salt(secret_key), record))
+    ballot.votes = [Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
+                    for q, c in sorted(answers.items())]
+    session.add(ballot)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise VotingError("concurrent") from error
+    # The choice stays out of the audit log: ballots may be secret.
+    audit.record("voting.ballot_cast", actor=actor, object_type="consultation", object_id=consultation.id,
+                 payload={"organisation": organisation_id, "receipt": ballot.receipt_code,
+                          "superseded": len(previous)})
+    return ballot
+
+
+# --- closing: vote admissibility and the tally ----------------------------------------------
+
+
+def close_consultation(session: Session, consultation_id: int) -> TallyResult | None:
+    """At the end of voting: apply every vote admissibility rule (each verdict recorded), then
+    count the admissible effective votes and store the result with its hash. Safe to run twice:
+    recorded decisions are kept and a second tally with the same result is not stored again
+    (one result per consultation, held by a unique constraint)."""
+    consultation = session.execute(
+        sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
+    ).scalar_one_or_none()
+    if consultation is None or consultation.phase not in (Phase.COUNTING, Phase.CERTIFICATION):
+        return None
+    existing = session.execute(
+        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    run = f"close-{consultation_id}"
+    judge_votes(session, consultation, run)
+    result = count(session, consultation, run)
+    consultation.phase = Phase.CERTIFICATION.value
+    audit.record("voting.tallied", actor=None, object_type="consultation", object_id=consultation_id,
+                 payload={"sha256": result.sha256, "receipts_hash": result.receipts_hash}, session=session)
+    session.flush()
+    return result
+
+
+def judge_votes(session: Session, consultation: Consultation, run: str) -> None:
+    on_roll = set(session.execute(
+        sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
+    ).scalars())
+    approvals: dict[tuple[int, int], list[tuple[datetime | None, str]]] = {}
+    for user_id, org_id, decided_at, status in session.execute(
+        sa.select(Representation.user_id, Representation.organisation_id, Representation.decided_at,
+                  Representation.status)
+        .where(Representation.organisation_id.in_(on_roll) if on_roll else sa.false())
+    ):
+        approvals.setdefault((user_id, org_id), []).append((decided_at, status))
+    in_person = set(session.execute(
+        sa.select(Vote.question_id, Vote.organisation_id).join(Ballot)
+        .where(Vote.consultation_id == consultation.id, Vote.effective, Ballot.channel == "in_person")
+    ).all())
+    done = set(session.execute(
+        sa.select(AdmissibilityDecision.subject_id)
+        .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
+    ).scalars())
+    last_id = 0
+    while True:
+        rows = session.execute(
+            sa.select(Vote.id, Vote.organisation_id, Vote.question_id, Vote.effective, Ballot.channel,
+                      Ballot.cast_at, Ballot.cast_by_id)
+            .join(Ballot, Ballot.id == Vote.ballot_id)
+            .where(Vote.consultation_id == consultation.id, Vote.id > last_id)
+            .order_by(Vote.id).limit(20_000)
+        ).all()
+        if not rows:
+            break
+        decisions = []
+        for row in rows:
+            if row.id in done:
+                continue
+            granted = approvals.get((row.cast_by_id, row.organisation_id), [])
+            # Authorised if an approval was in force when the vote was cast (revoked later or not).
+            authorised = any(status in ("approved", "revoked") and decided is not None and decided <= row.cast_at
+                             for decided, status in granted)
+            facts = rules.VoteFacts(
+                vote_id=row.id, organisation_id=row.organisation_id, question_id=row.question_id,
+                channel=row.channel, cast_at=row.cast_at, on_roll=row.organisation_id in on_roll,
+                authorised=authorised, effective=row.effective,
+                in_person_conflict=(row.question_id, row.organisation_id) in in_person,
+            )
+            verdicts = rules.vote_verdicts(facts, voting_at=consultation.voting_at,
+                                           voting_ends_at=consultation.voting_ends_at)
+            decisions.append({"subject_type": "vote", "subject_id": row.id, "run": run,
+                              "admissible": admissible(verdicts), "verdicts": [v.as_dict() for v in verdicts],
+                              "decided_at": utcnow()})
+        db.bulk_insert(session, AdmissibilityDecision.__table__, decisions)
+        last_id = rows[-1].id
+    audit.record("voting.admissibility_run", actor=None, object_type="consultation", object_id=consultation.id,
+                 payload={"run": run}, session=session)
+
+
+def tally_rules_of(consultation: Consultation) -> tally_rules.TallyRules:
+    return tally_rules.TallyRules(
+        quorum=Fraction(consultation.quorum), majority=majority_of(consultation),
+        majority_strict=consultation.majority_strict,
+        abstentions_in_majority=consultation.abstentions_in_majority,
+        binding_level=consultation.participation_level == "binding", revote=consultation.revote_policy,
+    )
+
+
+def count(session: Session, consultation: Consultation, run: str) -> TallyResult:
+    roll = [tally_rules.RollEntry(org_id, Decimal(weight)) for org_id, weight in session.execute(
+        sa.select(RollEntry.organisation_id, RollEntry.weight).where(RollEntry.consultation_id == consultation.id)
+        .order_by(RollEntry.organisation_id)
+    )]
+    admitted = (
+        sa.select(Vote.id, Vote.organisation_id, Vote.question_id, Vote.choice, Ballot.cast_at)
+        .join(Ballot, Ballot.id == Vote.ballot_id)
+        .join(AdmissibilityDecision, sa.and_(AdmissibilityDecision.subject_type == "vote",
+                                             AdmissibilityDecision.subject_id == Vote.id,
+                                             AdmissibilityDecision.run == run))
+        .where(Vote.consultation_id == consultation.id, AdmissibilityDecision.admissible)
+    )
+    ballots = (tally_rules.Ballot(r.organisation_id, r.question_id, r.choice, r.cast_at, r.id)
+               for r in session.execute(admitted))
+    question_ids = [q.id for q in consultation.questions]
+    result = tally_rules.tally(roll, ballots, question_ids, tally_rules_of(consultation))
+    canonical = result.to_canonical()
+    stored = TallyResult(consultation_id=consultation.id, canonical_json=canonical.decode("utf-8"),
+                         sha256=result.sha256(), receipts_hash=receipts_hash(session, consultation.id))
+    session.add(stored)
+    session.flush()
+    return stored
+
+
+def receipts_hash(session: Session, consultation_id: int) -> str:
+    """SHA-256 of the public receipts list (code and weight, never the choice), in code order."""
+    rows = session.execute(
+        sa.select(Ballot.receipt_code, RollEntry.weight)
+        .join(RollEntry, sa.and_(RollEntry.consultation_id == Ballot.consultation_id,
+                                 RollEntry.organisation_id == Ballot.organisation_id))
+        .where(Ballot.consultation_id == consultation_id).order_by(Ballot.receipt_code)
+    ).all()
+    return sha256_hex(canonical_json([[code, f"{weight:.6f}"] for code, weight in rows]))
