@@ -12,8 +12,8 @@ from flask import Flask
 
 from participa.core import db
 from tests.fixtures.accounts import PASSWORD, create_user
-from tests.fixtures.registry import csv_bytes, row, rut, wrong_check_digit
 from tests.fixtures.processes import compose_command, free_port, process_env, start, wait_for
+from tests.fixtures.registry import csv_bytes, row, rut, wrong_check_digit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.browser]
 

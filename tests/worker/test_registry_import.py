@@ -16,8 +16,8 @@ from participa.registry import operations
 from participa.registry.models import ImportBatch, ImportRow, Organisation
 from participa.registry.tasks import import_batch
 from tests.fixtures.accounts import create_user
-from tests.fixtures.registry import csv_bytes, row, rut, wrong_check_digit
 from tests.fixtures.processes import start_worker, wait_for
+from tests.fixtures.registry import csv_bytes, row, rut, wrong_check_digit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
