@@ -34,13 +34,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participa.consultations.blueprint import bp as consultations_bp
     from participa.mail.blueprint import bp as mail_bp
     from participa.projects.blueprint import bp as projects_bp
+    from participa.proposals.blueprint import bp as proposals_bp
     from participa.public.blueprint import bp as public_bp
     from participa.registry.blueprint import bp as registry_bp
     from participa.voting.blueprint import bp as voting_bp
 
     init_login(app)
     for blueprint in (
-        public_bp, accounts_bp, admin_bp, audit_bp, mail_bp, registry_bp, projects_bp, consultations_bp, voting_bp
+        public_bp, accounts_bp, admin_bp, audit_bp, mail_bp, registry_bp, projects_bp, consultations_bp, voting_bp,
+        proposals_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -49,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.consultations.tasks
     import participa.mail.tasks
     import participa.projects.tasks
+    import participa.proposals.tasks
     import participa.registry.tasks
     import participa.voting.tasks  # noqa: F401
     from participa.cli import register_commands

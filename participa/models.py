@@ -8,6 +8,7 @@ from participa.consultations.models import Consultation, PowerIndex, Question, R
 from participa.core.db import Base
 from participa.mail.models import OutboxMessage
 from participa.projects.models import Project, ProjectAttachment
+from participa.proposals.models import Proposal, ProposalSupport
 from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
 from participa.territory.models import Comuna
 from participa.voting.models import Ballot, TallyResult, Vote
@@ -32,6 +33,8 @@ __all__ = [
     "PowerIndex",
     "Project",
     "ProjectAttachment",
+    "Proposal",
+    "ProposalSupport",
     "Question",
     "Representation",
     "RoleAssignment",

@@ -29,20 +29,22 @@ How one organisation's weight is made:
 4. cap: with ``cap_share`` = c, no organisation holds more than c of the final total. Water-filling:
    the organisations above c x T are fixed at exactly c x T, where T is the final total, solved in
    closed form T = R / (1 - k c) for k capped organisations whose uncapped rest sums to R; repeated
-   until nobody else exceeds it. It is feasible iff c x n >= 1 (otherwise ``cap_infeasible``).
-   Capped weights are quantized **down** (ROUND_FLOOR) to 6 places, so the cap holds exactly:
-   every final weight is <= c x (sum of final weights), with no rounding excess. (A capped weight is
-   at most 0.000001 below its exact value.)
+   until nobody else exceeds it (exact rational arithmetic). It is feasible iff c x n >= 1
+   (otherwise ``cap_infeasible``). Capped weights are rounded **down** to 6 places, so the cap
+   holds exactly: every final weight is <= c x (sum of final weights), with no rounding excess.
+   (A capped weight is less than 0.000001 below its exact value.)
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
 from itertools import pairwise
 from typing import Any
 
@@ -238,8 +240,8 @@ def _require_valid(scheme: Mapping[str, Any]) -> None:
 # --- weights --------------------------------------------------------------------------------
 
 
-def _quantize(value: Decimal, rounding: str = ROUND_HALF_EVEN) -> Decimal:
-    return value.quantize(PLACES, rounding=rounding)
+def _quantize(value: Decimal) -> Decimal:
+    return value.quantize(PLACES, rounding=ROUND_HALF_EVEN)
 
 
 def _inputs(org: OrgFacts, scheme: Mapping[str, Any], home_comunas: frozenset[int]) -> tuple[Decimal, dict]:
@@ -296,19 +298,21 @@ def weight_inputs(org: OrgFacts, scheme: Mapping[str, Any], home_comunas: frozen
 
 
 def _cap(raw: dict[int, Decimal], share: Decimal) -> dict[int, Decimal]:
-    """Capped weights of the organisations the cap binds (water-filling, closed form per round);
-    runs in the caller's local context."""
+    """Capped weights of the organisations the cap binds (water-filling, closed form per round).
+    Exact rational arithmetic; the common capped weight is rounded down to 6 places."""
+    cap = Fraction(share)
+    exact = {key: Fraction(value) for key, value in raw.items()}
+    order = sorted(exact, key=lambda key: exact[key], reverse=True)
     capped: set[int] = set()
-    order = sorted(raw, key=lambda key: raw[key], reverse=True)
-    rest = sum(raw.values(), Decimal(0))
+    rest = sum(exact.values(), Fraction(0))
     while True:
-        total = rest / (ONE - len(capped) * share)
-        limit = share * total
-        above = [key for key in order if key not in capped and raw[key] > limit]
+        limit = cap * rest / (1 - len(capped) * cap)  # c x T, with T = R / (1 - k c)
+        above = [key for key in order if key not in capped and exact[key] > limit]
         if not above:
-            return {key: _quantize(limit, ROUND_FLOOR) for key in capped}
+            floored = Decimal(math.floor(limit * 10**6)).scaleb(-6)
+            return {key: floored.quantize(PLACES) for key in capped}
         capped.update(above)
-        rest -= sum((raw[key] for key in above), Decimal(0))
+        rest -= sum((exact[key] for key in above), Fraction(0))
 
 
 def compute_weights(
