@@ -37,3 +37,20 @@ def page(browser) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture()
+def app_server(app):
+    """The test application served on a free local port from a thread (both legs)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
