@@ -120,6 +120,7 @@ def _load_demo_organisations(session: Session) -> None:
                      object_id=organisation.id, payload={"rut": rut, "via": "demo", "status": status})
     session.flush()
     _load_demo_representation(session)
+    _load_demo_consultation(session)
 
 
 def _load_demo_representation(session: Session) -> None:
@@ -152,4 +153,54 @@ def _load_demo_representation(session: Session) -> None:
             document_type="application/pdf", document_sha256=document.sha256, status="approved",
             decided_at=utcnow(), decided_by_id=curator.id, reason="Datos de demostración",
         ))
+    session.flush()
+
+
+def _load_demo_consultation(session: Session) -> None:
+    """An admissible project of Renca and a binding consultation on it, open for voting, so that
+    the demo representative can vote at once. Idempotent by the consultation's title."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from flask import current_app
+
+    from participa.commitments.models import Commitment
+    from participa.consultations import operations as consultations
+    from participa.consultations.models import Consultation
+    from participa.consultations.rules import Phase
+    from participa.projects import operations as projects
+
+    title = "Plaza activa Villa Esperanza (demostración)"
+    if session.execute(sa.select(Consultation.id).where(Consultation.title == title)).scalar() is not None:
+        return
+    staff = session.execute(sa.select(User).where(User.email == "municipal@demo.participa.cl")).scalar()
+    manager = session.execute(sa.select(User).where(User.email == "gestora@demo.participa.cl")).scalar()
+    commitment = session.execute(sa.select(Commitment).order_by(Commitment.id).limit(1)).scalar()
+    if staff is None or manager is None or commitment is None:
+        return
+    project = projects.create_project(session, actor=staff, data=projects.ProjectData(
+        title="Plaza activa Villa Esperanza",
+        summary="Recuperar la plaza de Villa Esperanza con juegos inclusivos, luminarias LED y árboles nativos.",
+        description="Mejoramiento integral de la plaza: 1.200 m² de áreas verdes, juegos inclusivos, "
+                    "iluminación peatonal y mobiliario. Beneficia a unas 3.000 personas del sector.",
+        bip_code="40051234-7", amount_clp=285_000_000, axis=commitment.axis, sub_axis=commitment.sub_axis,
+        commitment_ids=[commitment.id], rate_status="RS", rate_date=date.today() - timedelta(days=60),
+        latitude=Decimal("-33.405100"), longitude=Decimal("-70.725600"),
+    ))
+    projects.submit_project(session, actor=staff, project=project)
+    projects.evaluate_project(session, project.id, policy=projects.policy_from_config(current_app.config))
+    now = utcnow()
+    consultation = consultations.create_consultation(session, actor=manager, data=consultations.ConsultationData(
+        title=title, description="Consulta vinculante de demostración a las organizaciones de Renca.",
+        participation_level="binding", project_ids=[project.id], information_at=now - timedelta(days=6),
+        proposals_at=now - timedelta(days=4), voting_at=now - timedelta(days=1),
+        voting_ends_at=now + timedelta(days=14), electorate_comunas=[13128], electorate_types=[],
+        cutoff_date=date.today(), weight_scheme={"base": "sqrt_members", "territorial": None, "cap_share": None},
+        quorum=Decimal("0.3"), majority=(1, 2), majority_strict=True, abstentions_in_majority=False,
+        revote_policy="last", secrecy="secret", secrecy_k=5,
+    ))
+    for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
+        consultations.change_phase(session, actor=manager, consultation=consultation, target=target, now=now)
+    consultations.freeze_roll(session, consultation.id)
+    consultations.compute_power_index(session, consultation.id)
     session.flush()
