@@ -46,11 +46,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return ["participa leg: embedded: database SQLite (temporary file), broker none (tasks in-process)"]
 
 
+COMMITTING_MARKERS = ("browser", "worker", "commits")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_pg = pytest.mark.skip(reason="runs on the PostgreSQL + Redis leg (make test runs both legs)")
     for item in items:
         if ("postgres" in item.keywords or "worker" in item.keywords) and LEG != "postgres":
             item.add_marker(skip_pg)
+    # Tests that commit for real (other processes must see their data) run last, so that every
+    # other test starts from a database holding only the comunas and the commitments.
+    items.sort(key=lambda item: any(marker in item.keywords for marker in COMMITTING_MARKERS))
 
 
 def app_config(database_url: str) -> dict[str, object]:

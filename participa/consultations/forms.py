@@ -66,9 +66,9 @@ class ConsultationForm(FlaskForm):
                                     validators=[Optional(), NumberRange(min=0)])
     territorial_elsewhere = DecimalField(_l("Factor para organizaciones de otras comunas"), places=6,
                                          validators=[Optional(), NumberRange(min=0)])
-    cap_percent = DecimalField(_l("Tope por organización (% del peso total)"), places=2,
+    cap_percent = DecimalField(_l("Tope por organización, en porcentaje del peso total"), places=2,
                                validators=[Optional(), NumberRange(min=0.01, max=100)])
-    quorum_percent = DecimalField(_l("Quórum (% del peso del padrón que debe participar)"), places=2,
+    quorum_percent = DecimalField(_l("Quórum: porcentaje del peso del padrón que debe participar"), places=2,
                                   validators=[_required, NumberRange(min=0, max=100)])
     majority = SelectField(_l("Mayoría requerida"), choices=[
         SelectChoice("simple", _l("Más de la mitad (mayoría simple)")),
