@@ -147,6 +147,7 @@ def add_attachment(project_id: int):
                                       filename=form.file.data.filename or "")
         except operations.ProjectError as error:
             db.session.rollback()
+            db.session.refresh(project)
             form.file.errors = [str(MESSAGES[error.code])]
         else:
             db.session.commit()
