@@ -150,3 +150,11 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.consultations",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_for_queued_tasks(request: pytest.FixtureRequest) -> None:
+    """On the PostgreSQL leg queued tasks (e-mail above all) need a worker process from the
+    start of the session, not only once the worker tests begin."""
+    if LEG == "postgres":
+        request.getfixturevalue("workers")

@@ -402,15 +402,18 @@ def banzhaf(
 
 
 def dictator_or_blocker(weights: Mapping[int, Decimal], majority: Fraction, strict: bool) -> dict[int, str]:
-    """Organisations with outsized power, exactly: "dictator" when it wins alone (its weight alone
-    meets the quota), "veto" when no coalition wins without it (the others together miss the
-    quota). A dictator that also has a veto is reported as "dictator". Others are not listed."""
+    """Organisations with outsized power, exactly: "dictator" when it decides alone (its weight
+    alone meets the quota and no coalition wins without it), "veto" when no coalition wins
+    without it (the others together miss the quota). Under a non-strict rule of one half, two
+    organisations may each meet the quota alone; neither then decides alone, and neither is
+    flagged a dictator. Others are not listed."""
     scaled, threshold = _prepare(weights, majority, strict)
     total = sum(scaled.values())
     flags: dict[int, str] = {}
     for key, weight in scaled.items():
-        if weight >= threshold:
+        blocks = total - weight < threshold
+        if weight >= threshold and blocks:
             flags[key] = "dictator"
-        elif total - weight < threshold:
+        elif blocks:
             flags[key] = "veto"
     return flags

@@ -100,7 +100,10 @@ session: scoped_session[AppSession] = scoped_session(
 
 def _configure_sqlite(engine: Engine) -> None:
     """SQLite with real transactions and savepoints (the pysqlite driver needs help) and
-    foreign keys enforced."""
+    foreign keys enforced. Transactions begin IMMEDIATE: a deferred one that read and then
+    writes after another writer committed fails at once ("database is locked") instead of
+    waiting; taking the write lock up front makes concurrent requests wait their turn (busy
+    timeout), which is what the embedded default can offer."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -114,7 +117,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str) -> Engine:

@@ -311,7 +311,90 @@ def tally(
     for (organisation_id, question_id), choice in effective.items():
         heads[(question_id, choice)] += 1
         sums[(question_id, choice)] += weights[organisation_id]
+    return _result(
+        roll_size=len(weights), total=total, questions=questions, heads=heads, sums=sums, rules=rules,
+        counted=len(effective), superseded=superseded, not_on_roll=not_on_roll, unknown_question=unknown_question,
+    )
 
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """Effective votes already grouped: ``heads`` organisations of weight ``weight`` answered
+    ``choice`` to ``question_id``."""
+
+    question_id: int
+    choice: Choice
+    weight: Decimal
+    heads: int
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "choice", Choice(self.choice))
+        except ValueError as exc:
+            raise TallyInputError(f"unknown choice {self.choice!r}") from exc
+        if self.heads <= 0:
+            raise TallyInputError("a group must hold at least one vote")
+        _to_micro(self.weight)
+
+
+def tally_groups(
+    roll_size: int,
+    roll_total_weight: Decimal,
+    groups: Iterable[ChoiceGroup],
+    question_ids: Sequence[int],
+    rules: TallyRules,
+) -> Result:
+    """The same count as :func:`tally`, over votes already reduced to one effective vote per
+    organisation and question and grouped by (question, choice, weight).
+
+    The database does that reduction for large consultations (a million votes are a few
+    thousand groups); vote admissibility has already removed what :func:`tally` would ignore or
+    supersede. Both functions share the arithmetic below, so the same effective votes give
+    byte-identical canonical JSON either way (a property test holds them to it).
+    """
+    if roll_size <= 0:
+        raise TallyInputError("the roll is empty")
+    total = _to_micro(roll_total_weight)
+    questions = sorted(question_ids)
+    if len(set(questions)) != len(questions):
+        raise TallyInputError("duplicate question id")
+    known = set(questions)
+    heads = {(question, choice): 0 for question in questions for choice in Choice}
+    sums = dict.fromkeys(heads, 0)
+    counted = unknown_question = 0
+    for group in groups:
+        if group.question_id not in known:
+            unknown_question += group.heads
+            continue
+        heads[(group.question_id, group.choice)] += group.heads
+        sums[(group.question_id, group.choice)] += group.heads * _to_micro(group.weight)
+        counted += group.heads
+    for question in questions:
+        participating = sum(sums[(question, choice)] for choice in Choice)
+        voters = sum(heads[(question, choice)] for choice in Choice)
+        if participating > total or voters > roll_size:
+            raise TallyInputError(f"question {question}: more votes than the roll holds")
+    return _result(
+        roll_size=roll_size, total=total, questions=questions, heads=heads, sums=sums, rules=rules,
+        counted=counted, superseded=0, not_on_roll=0, unknown_question=unknown_question,
+    )
+
+
+def _result(
+    *,
+    roll_size: int,
+    total: int,
+    questions: list[int],
+    heads: dict[tuple[int, Choice], int],
+    sums: dict[tuple[int, Choice], int],
+    rules: TallyRules,
+    counted: int,
+    superseded: int,
+    not_on_roll: int,
+    unknown_question: int,
+) -> Result:
+    """Quorum, majority and verdict per question, from head counts and weight sums in
+    millionths (DESIGN §4)."""
     results = []
     quorum_required = rules.quorum * Fraction(total, _MICRO)
     for question in questions:
@@ -341,13 +424,12 @@ def tally(
                 verdict=_verdict(quorum_met, approved),
             )
         )
-
     return Result(
-        roll_size=len(weights),
+        roll_size=roll_size,
         roll_total_weight=_from_micro(total),
         rules=rules,
         questions=tuple(results),
-        counted=len(effective),
+        counted=counted,
         superseded=superseded,
         ignored_not_on_roll=not_on_roll,
         ignored_unknown_question=unknown_question,

@@ -21,7 +21,7 @@ from tests.fixtures.consultations import voting_consultation
 SECRET = "test-secret-key-not-for-production"
 
 
-def cast(session: Session, consultation, org, person, choice: str, *, now=None) -> Ballot:  # noqa: ANN001
+def cast(session: Session, consultation, org, person, choice: str, *, now=None) -> Ballot:
     ballot = voting.cast_ballot(session, actor=person, consultation=consultation, organisation_id=org.id,
                                 answers={q.id: choice for q in consultation.questions}, now=now or utcnow(),
                                 secret_key=SECRET)
@@ -29,7 +29,7 @@ def cast(session: Session, consultation, org, person, choice: str, *, now=None) 
     return ballot
 
 
-def close(session: Session, consultation, manager) -> TallyResult:  # noqa: ANN001
+def close(session: Session, consultation, manager) -> TallyResult:
     consultations.change_phase(session, actor=manager, consultation=consultation, target=Phase.COUNTING, now=utcnow())
     session.commit()
     result = voting.close_consultation(session, consultation.id)

@@ -1,0 +1,60 @@
+"""tally_groups: the grouped count the database feeds gives the same bytes as the per-ballot
+tally over the same effective votes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from participa.tally.rules import Ballot, ChoiceGroup, RollEntry, TallyInputError, TallyRules, tally, tally_groups
+
+AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+RULES = TallyRules(quorum="3/10", majority="1/2", majority_strict=True)
+
+
+def grouped(roll: list[RollEntry], ballots: list[Ballot]) -> list[ChoiceGroup]:
+    weights = {e.organisation_id: e.weight for e in roll}
+    counts = Counter((b.question_id, b.choice, weights[b.organisation_id]) for b in ballots)
+    return [ChoiceGroup(q, c, w, n) for (q, c, w), n in counts.items()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weights=st.lists(st.integers(min_value=1, max_value=5_000_000), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_grouped_and_per_ballot_tallies_give_the_same_bytes(weights: list[int], data: st.DataObject) -> None:
+    roll = [RollEntry(i, Decimal(w) / Decimal(1000)) for i, w in enumerate(weights)]
+    questions = [1, 2]
+    ballots = []
+    for entry in roll:
+        for question in questions:
+            choice = data.draw(st.sampled_from(["approve", "reject", "abstain", None]))
+            if choice is not None:
+                ballots.append(Ballot(entry.organisation_id, question, choice, AT, len(ballots) + 1))
+    total = sum((e.weight for e in roll), Decimal(0))
+    expected = tally(roll, ballots, questions, RULES)
+    actual = tally_groups(len(roll), total, grouped(roll, ballots), questions, RULES)
+    assert actual.to_canonical() == expected.to_canonical()
+
+
+def test_groups_cannot_count_more_weight_than_the_roll_holds() -> None:
+    with pytest.raises(TallyInputError):
+        tally_groups(2, Decimal("2"), [ChoiceGroup(1, "approve", Decimal("1"), 3)], [1], RULES)
+
+
+def test_a_group_of_an_unknown_question_is_ignored_and_counted_as_such() -> None:
+    result = tally_groups(3, Decimal("3"), [ChoiceGroup(9, "approve", Decimal("1"), 2)], [1], RULES)
+    assert result.ignored_unknown_question == 2
+    assert result.question(1).participating.heads == 0
+
+
+@pytest.mark.parametrize("heads", [0, -1])
+def test_an_empty_or_negative_group_is_refused(heads: int) -> None:
+    with pytest.raises(TallyInputError):
+        ChoiceGroup(1, "approve", Decimal("1"), heads)

@@ -1,0 +1,293 @@
+"""Casting an organisation's vote through the real pages: review, confirm, receipt and e-mail;
+and every refusal (DESIGN §4): wrong organisation, not on the roll, outside the window,
+incomplete answers, no representation, not signed in. Refused ballots store nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from participa.consultations import operations as consultations
+from participa.consultations.models import RollEntry
+from participa.consultations.rules import Phase
+from participa.core.db import utcnow
+from participa.voting.rules import normalise_receipt
+from tests.fixtures.accounts import create_user, csrf_token
+from tests.fixtures.consultations import admissible_project, consultation_data, open_for_voting, representative_of
+from tests.fixtures.registry import create_organisation
+from tests.web.support import location_path, text, wait_for_mail
+from tests.web.voting.conftest import Open
+from tests.web.voting.helpers import (
+    CLOSED,
+    INCOMPLETE,
+    NO_ORGANISATION,
+    NOT_AUTHORISED,
+    NOT_ON_ROLL,
+    NOT_RECORDED,
+    ballots,
+    effective_votes,
+    post_vote,
+)
+
+
+@pytest.fixture()
+def org_a(voting: Open):
+    return voting.people[0][0]
+
+
+@pytest.fixture()
+def rep_a(voting: Open):
+    return voting.people[0][1]
+
+
+@pytest.fixture()
+def browser_a(sign_in, rep_a):
+    return sign_in(rep_a)
+
+
+def approve_all(voting: Open) -> dict[int, str]:
+    return {q: "approve" for q in voting.question_ids}
+
+
+def assert_nothing_stored(voting: Open) -> None:
+    assert ballots(voting.id) == []
+
+
+# --- the happy path -------------------------------------------------------------------------
+
+
+def test_the_ballot_page_offers_the_organisations_the_person_represents(browser_a, voting: Open, org_a):
+    page = browser_a.get(f"/consultas/{voting.id}/votar")
+    assert page.status_code == 200
+    body = text(page)
+    assert f'<option value="{org_a.id}"' in body
+    for other, _person in voting.people[1:]:
+        assert f'<option value="{other.id}"' not in body
+    assert "Aprobar" in body and "Rechazar" in body and "Abstenerse" in body
+
+
+def test_the_first_post_shows_the_confirmation_page_and_stores_nothing(browser_a, voting: Open, org_a):
+    response = post_vote(browser_a, voting.id, org_a.id, {q: "reject" for q in voting.question_ids})
+    assert response.status_code == 200
+    page = text(response)
+    assert "Confirme su voto" in page
+    assert f"Va a votar por {org_a.legal_name}:" in page
+    assert "<strong>Rechazar</strong>" in page
+    assert 'name="step" value="confirm"' in page
+    assert_nothing_stored(voting)
+
+
+def test_confirming_stores_the_ballot_and_leads_to_the_receipt_with_its_code(browser_a, voting: Open, org_a, rep_a):
+    response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    assert response.status_code == 302
+
+    (ballot,) = ballots(voting.id)
+    assert (ballot.organisation_id, ballot.cast_by_id, ballot.channel) == (org_a.id, rep_a.id, "online")
+    assert [(v.question_id, v.choice, v.effective) for v in ballot.votes] == [
+        (q, "approve", True) for q in voting.question_ids]
+    assert location_path(response) == f"/consultas/{voting.id}/comprobante"
+    assert f"codigo={ballot.receipt_code}" in response.headers["Location"]
+
+    receipt = browser_a.get(response.headers["Location"])
+    assert receipt.status_code == 200
+    assert f'<strong id="receipt-code">{ballot.receipt_code}</strong>' in text(receipt)
+    assert "<dt>Peso</dt><dd>1.000000</dd>" in text(receipt)
+
+
+@pytest.mark.commits  # on the PostgreSQL leg a worker process delivers the e-mail, for real
+def test_the_receipt_code_is_sent_by_email(browser_a, voting: Open, org_a, rep_a, mail_delivery):
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    (ballot,) = ballots(voting.id)
+
+    [mail] = wait_for_mail(rep_a.email)
+    assert mail.subject == "Comprobante de voto: Consulta de prueba"
+    assert f"Código del comprobante: {ballot.receipt_code}" in mail.body
+    assert org_a.legal_name in mail.body
+    assert f"/consultas/{voting.id}/comprobantes" in mail.body
+    assert "Aprobar" not in mail.body and "approve" not in mail.body
+
+
+def test_voting_again_supersedes_the_earlier_ballot_and_keeps_it(browser_a, voting: Open, org_a):
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    post_vote(browser_a, voting.id, org_a.id, {q: "abstain" for q in voting.question_ids}, confirm=True)
+
+    first, second = ballots(voting.id, org_a.id)
+    assert first.receipt_code != second.receipt_code
+    assert [v.effective for v in first.votes] == [False] * len(voting.question_ids)
+    assert [(v.choice, v.effective) for v in effective_votes(voting.id, org_a.id)] == [
+        ("abstain", True)] * len(voting.question_ids)
+
+
+def test_forged_weight_fields_have_no_effect_on_the_stored_ballot(browser_a, voting: Open, org_a, session):
+    response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True,
+                         weight="1000", peso="1000", **{"weight-" + str(org_a.id): "1000"})
+    assert response.status_code == 302
+    (ballot,) = ballots(voting.id)
+    receipt = text(browser_a.get(response.headers["Location"]))
+    assert "<dt>Peso</dt><dd>1.000000</dd>" in receipt
+    assert session.get(RollEntry, (voting.id, org_a.id)).weight == Decimal("1.000000")
+    listed = text(browser_a.get(f"/consultas/{voting.id}/comprobantes"))
+    assert re.search(rf"<code>{ballot.receipt_code}</code></td><td>1\.000000</td>", listed)
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+
+def test_a_representative_cannot_vote_for_another_organisation(browser_a, voting: Open):
+    org_b = voting.people[1][0]
+    for confirm in (False, True):
+        response = post_vote(browser_a, voting.id, org_b.id, approve_all(voting), confirm=confirm)
+        assert response.status_code == 403
+        assert NOT_AUTHORISED in text(response)
+        assert NOT_RECORDED in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_an_organisation_not_on_the_roll_is_refused_even_for_its_representative(
+    browser_a, voting: Open, rep_a, session
+):
+    # Verified and represented by the same person, but of a comuna outside the electorate.
+    outside = create_organisation(session, legal_name="Junta de Vecinos de Santiago", comuna_cut=13101)
+    representative_of(session, outside, rep_a)
+    response = post_vote(browser_a, voting.id, outside.id, approve_all(voting), confirm=True)
+    assert response.status_code == 403
+    assert NOT_ON_ROLL in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_an_organisation_registered_after_the_roll_froze_is_not_on_it(browser_a, voting: Open, rep_a, session):
+    late = create_organisation(session, legal_name="Junta de Vecinos Recién Verificada")
+    representative_of(session, late, rep_a)
+    response = post_vote(browser_a, voting.id, late.id, approve_all(voting), confirm=True)
+    assert response.status_code == 403
+    assert NOT_ON_ROLL in text(response)
+    assert_nothing_stored(voting)
+
+
+@pytest.mark.parametrize(("organisation", "message"), [
+    ("999999999", NOT_ON_ROLL), ("-1", NOT_ON_ROLL), ("abc", NOT_AUTHORISED), ("", NOT_AUTHORISED),
+])
+def test_an_organisation_id_that_does_not_exist_is_refused(browser_a, voting: Open, organisation, message):
+    response = post_vote(browser_a, voting.id, organisation, approve_all(voting), confirm=True)
+    assert response.status_code == 403
+    assert message in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_voting_after_the_window_is_refused_and_nothing_is_stored(browser_a, voting: Open, org_a, session):
+    voting.consultation.voting_ends_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    for confirm in (False, True):
+        response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=confirm)
+        assert response.status_code == 400
+        assert CLOSED in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_voting_in_the_counting_phase_is_refused_and_nothing_is_stored(browser_a, voting: Open, org_a, session):
+    consultations.change_phase(session, actor=voting.manager, consultation=voting.consultation,
+                               target=Phase.COUNTING, now=utcnow())
+    session.commit()
+    response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    assert response.status_code == 400
+    assert CLOSED in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_voting_before_the_roll_is_frozen_is_refused(sign_in, session, uploads):
+    project = admissible_project(session)
+    org = create_organisation(session)
+    person = representative_of(session, org)
+    manager = create_user(session, roles=["manager"])
+    consultation = consultations.create_consultation(session, actor=manager, data=consultation_data([project.id]))
+    for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
+        consultations.change_phase(session, actor=manager, consultation=consultation, target=target, now=utcnow())
+    session.commit()
+    browser = sign_in(person)
+    response = post_vote(browser, consultation.id, org.id, {q.id: "approve" for q in consultation.questions},
+                         confirm=True)
+    assert response.status_code == 400
+    assert CLOSED in text(response)
+    assert ballots(consultation.id) == []
+
+
+def test_a_missing_answer_is_refused_with_a_message(sign_in, session, uploads):
+    """Two projects, one answered."""
+    first = admissible_project(session, title="Plaza Villa Esperanza")
+    second = admissible_project(session, title="Sede social Los Aromos")
+    org = create_organisation(session)
+    person = representative_of(session, org)
+    manager = create_user(session, roles=["manager"])
+    consultation = consultations.create_consultation(session, actor=manager,
+                                                     data=consultation_data([first.id, second.id]))
+    session.commit()
+    open_for_voting(session, consultation, manager)
+    browser = sign_in(person)
+    q1, q2 = (q.id for q in consultation.questions)
+
+    for confirm in (False, True):
+        response = post_vote(browser, consultation.id, org.id, {q1: "approve"}, confirm=confirm)
+        assert response.status_code == 400
+        assert INCOMPLETE in text(response)
+        assert 'value="approve" required checked' in text(response), "the given answer is kept"
+    assert ballots(consultation.id) == []
+    response = post_vote(browser, consultation.id, org.id, {q1: "approve", q2: "maybe"}, confirm=True)
+    assert response.status_code == 400
+    assert "Una de las respuestas no es válida." in text(response)
+    assert ballots(consultation.id) == []
+
+
+def test_no_answers_at_all_are_refused(browser_a, voting: Open, org_a):
+    response = post_vote(browser_a, voting.id, org_a.id, {}, confirm=True)
+    assert response.status_code == 400
+    assert INCOMPLETE in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_a_person_who_represents_no_organisation_is_told_so_and_cannot_vote(sign_in, make_user, voting: Open):
+    browser = sign_in(make_user(name="Vecina sin organización"))
+    page = browser.get(f"/consultas/{voting.id}/votar")
+    assert page.status_code == 200
+    assert NO_ORGANISATION in text(page)
+    assert 'name="organisation"' not in text(page)
+
+    org = voting.people[0][0]
+    response = post_vote(browser, voting.id, org.id, approve_all(voting), confirm=True)
+    assert response.status_code == 403
+    assert NOT_AUTHORISED in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, voting: Open):
+    response = client.get(f"/consultas/{voting.id}/votar")
+    assert response.status_code == 302
+    assert location_path(response) == "/cuenta/ingresar"
+
+    org = voting.people[0][0]
+    response = client.post(f"/consultas/{voting.id}/votar",
+                           data={"csrf_token": csrf_token(client), "organisation": org.id, "step": "confirm",
+                                 **{f"q-{q}": "approve" for q in voting.question_ids}})
+    assert response.status_code == 302
+    assert location_path(response) == "/cuenta/ingresar"
+    assert_nothing_stored(voting)
+
+
+def test_a_ballot_without_the_csrf_token_is_refused(browser_a, voting: Open, org_a):
+    response = browser_a.post(f"/consultas/{voting.id}/votar",
+                              data={"organisation": org_a.id, "step": "confirm",
+                                    **{f"q-{q}": "approve" for q in voting.question_ids}})
+    assert response.status_code == 400
+    assert_nothing_stored(voting)
+
+
+def test_a_receipt_code_is_found_whatever_its_spelling(browser_a, voting: Open, org_a):
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    (ballot,) = ballots(voting.id)
+    spelled = ballot.receipt_code.replace("-", " ").lower()
+    assert normalise_receipt(spelled) == ballot.receipt_code
+    page = browser_a.get(f"/consultas/{voting.id}/comprobante", query_string={"codigo": spelled})
+    assert page.status_code == 200
+    assert ballot.receipt_code in text(page)
