@@ -107,7 +107,7 @@ def test_under_first_vote_policy_a_second_ballot_is_refused(session: Session) ->
 
 def test_a_representative_of_one_organisation_cannot_vote_as_another(session: Session) -> None:
     consultation, _manager, people = voting_consultation(session, organisations=2)
-    (org_a, person_a), (org_b, _person_b) = people
+    (_org_a, person_a), (org_b, _person_b) = people
     with pytest.raises(voting.VotingError) as refused:
         cast(session, consultation, org_b, person_a, "approve")
     assert refused.value.code == "not_authorised"
