@@ -119,6 +119,7 @@ def audit_verify() -> None:
     from participa.audit.operations import verify
 
     result = verify(db.session())
+    db.session.rollback()  # read only: release the database at once
     if result.ok:
         click.echo(
             f"Cadena íntegra: {result.blocks} bloques, {result.events} eventos sellados, "

@@ -127,7 +127,7 @@ def test_cli_verify_exits_nonzero_and_names_the_broken_link(app: Flask, real_ses
     with tampering(app) as connection:
         connection.execute(sa.update(AuditEvent).where(AuditEvent.id == ids[0]).values(action="otra.cosa"))
         db.session.remove()
-        db.session.configure(bind=connection)
+        db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
         try:
             broken = runner.invoke(args=["audit", "verify"])
         finally:
