@@ -96,7 +96,7 @@ class RollEntry(Base):
     weight: Mapped[Decimal] = mapped_column(sa.Numeric(18, 6))
     inputs: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship()
 
     __table_args__ = (sa.CheckConstraint("weight > 0", name="weight_positive"),)
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from participa.accounts.models import User
 from participa.accounts.rules import Role
@@ -270,7 +270,8 @@ def roll_page(session: Session, consultation_id: int, *, page: int, size: int) -
     query = sa.select(RollEntry).where(RollEntry.consultation_id == consultation_id)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     entries = session.execute(
-        query.order_by(RollEntry.weight.desc(), RollEntry.organisation_id).limit(size).offset((page - 1) * size)
+        query.options(selectinload(RollEntry.organisation))
+        .order_by(RollEntry.weight.desc(), RollEntry.organisation_id).limit(size).offset((page - 1) * size)
     ).scalars().all()
     return list(entries), total
 

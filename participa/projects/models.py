@@ -44,9 +44,8 @@ class Project(Base):
     submitted_at: Mapped[datetime | None]
 
     comuna: Mapped[Comuna] = relationship(lazy="joined")
-    commitments: Mapped[list[Commitment]] = relationship(secondary=project_commitments, lazy="selectin",
-                                                        order_by=Commitment.id)
-    attachments: Mapped[list[ProjectAttachment]] = relationship(back_populates="project", lazy="selectin",
+    commitments: Mapped[list[Commitment]] = relationship(secondary=project_commitments, order_by=Commitment.id)
+    attachments: Mapped[list[ProjectAttachment]] = relationship(back_populates="project",
                                                                order_by="ProjectAttachment.id")
 
     __table_args__ = (

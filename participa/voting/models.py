@@ -45,6 +45,9 @@ class Vote(Base):
     choice: Mapped[str] = mapped_column(sa.String(8))
     effective: Mapped[bool] = mapped_column(default=True)
     superseded_at: Mapped[datetime | None]
+    # Set at close from the vote's admissibility decision (kept in full in
+    # admissibility_decisions): the count then reads one table, not a million-row join.
+    admitted: Mapped[bool | None]
 
     ballot: Mapped[Ballot] = relationship(back_populates="votes")
 

@@ -53,9 +53,6 @@ def _answers(consultation: Consultation) -> dict[int, str]:
 def vote(consultation_id: int):
     """Pick the organisation, answer each question, confirm, get a receipt (DESIGN §4)."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    organisations = operations.authorised_organisations(db.session(), _actor(), consultation)
-    is_open = voting_open(consultation.phase, schedule_of(consultation), utcnow(),
-                          consultation.roll_frozen_at is not None)
     form = BallotForm()
     errors: list[str] = []
     status = 200
@@ -67,9 +64,9 @@ def vote(consultation_id: int):
         try:
             if organisation_id is None:
                 raise operations.VotingError("not_authorised")
-            operations.check_ballot(db.session(), actor=_actor(), consultation=consultation,
-                                    organisation_id=organisation_id, answers=answers, now=utcnow())
             if request.form.get("step") != "confirm":
+                operations.check_ballot(db.session(), actor=_actor(), consultation=consultation,
+                                        organisation_id=organisation_id, answers=answers, now=utcnow())
                 organisation = db.session.get(Organisation, organisation_id)
                 return render_template("voting/confirm.html", consultation=consultation, organisation=organisation,
                                        answers=answers, choice_labels=CHOICE_LABELS, form=form)
@@ -90,6 +87,9 @@ def vote(consultation_id: int):
                        key=f"receipt-{ballot.receipt_code}")
             db.session.commit()
             return redirect(url_for("voting.receipt", consultation_id=consultation.id, codigo=ballot.receipt_code))
+    organisations = operations.authorised_organisations(db.session(), _actor(), consultation)
+    is_open = voting_open(consultation.phase, schedule_of(consultation), utcnow(),
+                          consultation.roll_frozen_at is not None)
     return render_template("voting/vote.html", consultation=consultation, organisations=organisations,
                            is_open=is_open, form=form, errors=errors, choice_labels=CHOICE_LABELS,
                            selected=request.form), status

@@ -1,0 +1,954 @@
+"""Benchmark: online vote intake over HTTP (gunicorn + PostgreSQL + Redis) with 100 concurrent
+voters, beside a baseline app that does one INSERT per request under the same server settings.
+
+    .venv/bin/python bench/vote_intake.py [--orgs 2000] [--voters 1000] [--concurrency 100]
+                                          [--workers 4] [--threads 8] [--paced-rate 30]
+
+Setup (scratch database participa_bench_votes, recreated and migrated): one consultation in the
+voting phase on one project, --orgs verified organisations on the frozen roll, each with one
+representative account (role "representative": no second factor), written with COPY (one argon2
+hash shared by all). Participa runs under gunicorn (``wsgi:app``, gthread) with REDIS_URL pointing
+at Redis db 13, so that receipt e-mails are queued in Redis as in production (nobody consumes
+them; db 13 is flushed at the end). Only 127.0.0.1 is used.
+
+Client: one asyncio process, one keep-alive connection per simulated voter, no think time
+(a closed loop: each voter sends its next request as soon as the previous one answers).
+
+1. sign in   GET /cuenta/ingresar, POST it with the scraped CSRF token (argon2: the slow part of
+             the run, hence --voters 1000 by default rather than the whole roll).
+2. prepare   GET /consultas/<id>/votar, POST the answers (the review step).
+3. warm-up   a few voters confirm (not measured; fills each worker's statement caches).
+4. VOTE      --voters voters POST the same form with step=confirm, 100 at a time. Only this is
+             measured: votes/s (successful confirms / wall time) and latency percentiles, with the
+             CPU time each process spent per vote.
+5. paced     optional open loop: more voters confirm at a fixed rate; latency from the due time.
+Then bench/baseline_app.py under the same gunicorn settings, loaded by the same client with the
+same concurrency (warm-up, --baseline-requests requests, the same paced phase). Then the checks:
+one effective vote per organisation, ballots = successful responses = audit events = receipts
+queued in Redis. If a target is missed (throughput >= 70 % of the baseline, p95 < 100 ms), the
+confirm request is profiled in-process (Flask test client, same database and Redis, cProfile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import http.client
+import io
+import os
+import platform
+import pstats
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+BIN = Path(sys.executable).parent
+PASSWORD = "una clave larga de prueba para la carga"  # noqa: S105 (scratch accounts)
+SECRET_KEY = "bench-vote-intake-secret-key-not-for-production"  # noqa: S105 (scratch server)
+USER_AGENT = "participa-bench/1.0"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
+IDLE_REOPEN = 1.0  # seconds; gunicorn closes keep-alive connections idle for 2 s (its default)
+
+
+# --- a small asyncio HTTP/1.1 client (the venv has no requests/httpx; nothing is added) ------
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class Connection:
+    """One keep-alive connection to 127.0.0.1:port. Requests on it are sequential."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.last_used = 0.0
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, *, form: dict[str, Any] | None = None,
+                      cookies: dict[str, str] | None = None) -> Response:
+        if self.writer is not None and time.monotonic() - self.last_used > IDLE_REOPEN:
+            await self.close()  # gunicorn may have closed it (keep-alive timeout): never resend a POST
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        body = urlencode(form).encode() if form is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"User-Agent: {USER_AGENT}",
+                 "Accept: text/html", "Accept-Language: es-CL"]
+        if cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        if form is not None:
+            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        assert self.reader is not None
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        headers = [(k.strip().lower(), v.strip()) for k, _, v in
+                   (line.partition(":") for line in header_lines if line)]
+        found = dict(headers)
+        if found.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                chunks.append(await self.reader.readexactly(size + 2))
+                if size == 0:
+                    break
+            data = b"".join(c[:-2] for c in chunks)
+        elif "content-length" in found:
+            data = await self.reader.readexactly(int(found["content-length"]))
+        else:
+            data = await self.reader.read()
+            await self.close()
+        if found.get("connection", "").lower() == "close":
+            await self.close()
+        self.last_used = time.monotonic()
+        return Response(status, headers, data)
+
+
+def update_cookies(jar: dict[str, str], response: Response) -> None:
+    for name, value in response.headers:
+        if name != "set-cookie":
+            continue
+        pair, _, attributes = value.partition(";")
+        key, _, val = pair.strip().partition("=")
+        low = attributes.lower()
+        if not val or "expires=thu, 01 jan 1970" in low or "max-age=0" in low:
+            jar.pop(key, None)
+        else:
+            jar[key] = val
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    if not match:
+        raise RuntimeError("no CSRF token in the page")
+    return match.group(1) or match.group(2)
+
+
+@dataclass
+class Voter:
+    email: str
+    organisation_id: int
+    choice: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf: str = ""
+    signed_in: bool = False
+    prepared: bool = False
+    voted: bool = False
+
+
+@dataclass
+class PhaseResult:
+    wall: float
+    latencies: list[float]  # seconds, of the measured request of each successful item
+    ok: int
+    failures: dict[str, int]
+    done: int
+    skipped: int
+
+    def rate(self) -> float:
+        return self.ok / self.wall if self.wall else 0.0
+
+
+async def run_phase(items: Iterable[Any], concurrency: int, port: int,
+                    job: Callable[[Connection, Any], Awaitable[float | None]], time_limit: float) -> PhaseResult:
+    """Run ``job`` over ``items`` with ``concurrency`` clients, each on its own connection. A job
+    returns the latency of its measured request when it succeeded, or raises/returns None."""
+    queue = deque(items)
+    total = len(queue)
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    deadline = time.monotonic() + time_limit
+    done = 0
+
+    async def client() -> None:
+        nonlocal done
+        connection = Connection(port)
+        try:
+            while queue and time.monotonic() < deadline:
+                item = queue.popleft()
+                try:
+                    latency = await asyncio.wait_for(job(connection, item), timeout=60)
+                except Exception as error:  # counted and reported; the connection is reopened
+                    key = type(error).__name__ + (f": {error}" if isinstance(error, Failure) else "")
+                    failures[key] = failures.get(key, 0) + 1
+                    await connection.close()
+                else:
+                    if latency is not None:
+                        latencies.append(latency)
+                done += 1
+        finally:
+            await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(min(concurrency, total) or 1)))
+    wall = time.perf_counter() - started
+    return PhaseResult(wall, latencies, len(latencies), failures, done, total - done)
+
+
+class Failure(Exception):
+    """An unexpected answer from the server."""
+
+
+async def run_paced(items: Iterable[Any], rate: float, max_in_flight: int, port: int,
+                    job: Callable[[Connection, Any], Awaitable[float | None]], time_limit: float) -> PhaseResult:
+    """Open loop: item i is due at start + i / rate, whatever happened before. Latency runs from
+    the due time (waiting for a free connection counts: no coordinated omission)."""
+    items = list(items)
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(max_in_flight):
+        pool.put_nowait(Connection(port))
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    done = 0
+    started = time.perf_counter()
+
+    async def one(i: int, item: Any) -> None:
+        nonlocal done
+        due = started + i / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        if time.perf_counter() - started > time_limit:
+            return
+        conn = await pool.get()
+        try:
+            ok = await asyncio.wait_for(job(conn, item), timeout=60)
+        except Exception as error:
+            key = type(error).__name__ + (f": {error}" if isinstance(error, Failure) else "")
+            failures[key] = failures.get(key, 0) + 1
+            await conn.close()
+        else:
+            if ok is not None:
+                latencies.append(time.perf_counter() - due)
+        finally:
+            pool.put_nowait(conn)
+            done += 1
+
+    await asyncio.gather(*(one(i, item) for i, item in enumerate(items)))
+    wall = time.perf_counter() - started
+    while not pool.empty():
+        await pool.get_nowait().close()
+    return PhaseResult(wall, latencies, len(latencies), failures, done, len(items) - done)
+
+
+# --- the jobs ------------------------------------------------------------------------------
+
+
+def make_jobs(consultation_id: int, question_ids: list[int]):
+    vote_path = f"/consultas/{consultation_id}/votar"
+
+    async def sign_in(conn: Connection, voter: Voter) -> float:
+        page = await conn.request("GET", "/cuenta/ingresar", cookies=voter.cookies)
+        update_cookies(voter.cookies, page)
+        form = {"email": voter.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+        started = time.perf_counter()
+        answer = await conn.request("POST", "/cuenta/ingresar", form=form, cookies=voter.cookies)
+        latency = time.perf_counter() - started
+        update_cookies(voter.cookies, answer)
+        if answer.status != 302 or "segundo-factor" in (answer.header("location") or ""):
+            raise Failure(f"login answered {answer.status}")
+        voter.signed_in = True
+        return latency
+
+    def ballot(voter: Voter, step: str | None) -> dict[str, Any]:
+        form: dict[str, Any] = {"csrf_token": voter.csrf, "organisation": voter.organisation_id}
+        form.update({f"q-{q}": voter.choice for q in question_ids})
+        if step:
+            form["step"] = step
+        return form
+
+    async def prepare(conn: Connection, voter: Voter) -> float | None:
+        if not voter.signed_in:
+            return None
+        page = await conn.request("GET", vote_path, cookies=voter.cookies)
+        update_cookies(voter.cookies, page)
+        if page.status != 200 or f'value="{voter.organisation_id}"' not in page.text:
+            raise Failure(f"ballot page answered {page.status}")
+        voter.csrf = csrf_of(page.text)
+        started = time.perf_counter()
+        review = await conn.request("POST", vote_path, form=ballot(voter, None), cookies=voter.cookies)
+        latency = time.perf_counter() - started
+        update_cookies(voter.cookies, review)
+        if review.status != 200 or 'name="step" value="confirm"' not in review.text:
+            raise Failure(f"review answered {review.status}")
+        voter.prepared = True
+        return latency
+
+    async def confirm(conn: Connection, voter: Voter) -> float | None:
+        if not voter.prepared:
+            return None
+        started = time.perf_counter()
+        answer = await conn.request("POST", vote_path, form=ballot(voter, "confirm"), cookies=voter.cookies)
+        latency = time.perf_counter() - started
+        update_cookies(voter.cookies, answer)
+        if answer.status != 302 or "/comprobante?codigo=" not in (answer.header("location") or ""):
+            raise Failure(f"confirm answered {answer.status}")
+        voter.voted = True
+        return latency
+
+    return sign_in, prepare, confirm
+
+
+async def baseline_insert(conn: Connection, item: tuple[int, str]) -> float:
+    organisation, choice = item
+    started = time.perf_counter()
+    answer = await conn.request("POST", "/insert", form={"organisation": organisation, "choice": choice,
+                                                         "csrf_token": "x" * 91})
+    latency = time.perf_counter() - started
+    if answer.status != 201:
+        raise Failure(f"insert answered {answer.status}")
+    return latency
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gunicorn in its own process group, started and stopped by this script only."""
+
+    def __init__(self, name: str, app: str, env: dict[str, str], args: argparse.Namespace, logs: Path,
+                 extra: list[str] | None = None, health: str = "/healthz") -> None:
+        # health: a GET that answers below 500 once the app is up (the baseline's GET /insert
+        # answers 405 and writes nothing).
+        self.port = free_port()
+        self.name = name
+        self.log = logs / f"{name}.log"
+        self.command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(args.workers),
+                        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning",
+                        *(extra or []), app]
+        with self.log.open("wb") as handle:
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=handle,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{name} exited early:\n{self.log.read_text()[-3000:]}")
+            with contextlib.suppress(OSError):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", health)
+                if conn.getresponse().status < 500 and len(self.worker_pids()) == args.workers:
+                    conn.close()
+                    return
+                conn.close()
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{name} did not answer within 60 s:\n{self.log.read_text()[-3000:]}")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        with contextlib.suppress(OSError):
+            return [int(p) for p in children.read_text().split()]
+        return []
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # gunicorn's master stops its workers gracefully
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLK_TCK
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU time of the whole machine, all cores (from /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+class CpuMeter:
+    """CPU seconds spent during a phase by the gunicorn processes, the PostgreSQL backends of the
+    scratch database, this client process, and everything else on the machine (other people's
+    jobs share these cores: their share is printed so that a perturbed run is visible)."""
+
+    def __init__(self, server: Server, backend_pids: Callable[[], list[int]]) -> None:
+        self.server, self.backend_pids = server, backend_pids
+
+    def __enter__(self) -> CpuMeter:
+        self.app_pids = [self.server.process.pid, *self.server.worker_pids()]
+        self.db_pids = self.backend_pids()
+        self.app0, self.db0 = cpu_seconds(self.app_pids), cpu_seconds(self.db_pids)
+        self.me0, self.all0, self.t0 = time.process_time(), machine_busy_seconds(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.app = cpu_seconds(self.app_pids) - self.app0
+        opened = set(self.backend_pids()) - set(self.db_pids)  # connections opened during the phase
+        self.db = cpu_seconds(self.db_pids) - self.db0 + cpu_seconds(opened)
+        self.me = time.process_time() - self.me0
+        self.all = machine_busy_seconds() - self.all0
+        self.wall = time.perf_counter() - self.t0
+
+    def text(self, n: int) -> str:
+        n = max(n, 1)
+        others = max(self.all - self.app - self.db - self.me, 0.0)
+        return (f"CPU per request: gunicorn {1000 * self.app / n:.2f} ms, PostgreSQL {1000 * self.db / n:.2f} ms, "
+                f"client {1000 * self.me / n:.2f} ms; machine {self.all:.1f} of {self.wall * CORES:.1f} core-s busy, "
+                f"other processes {others:.1f} core-s")
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def latency_text(values: list[float]) -> str:
+    ms = [1000 * v for v in values]
+    if not ms:
+        return "no successful request"
+    return (f"p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
+            f"mean {statistics.fmean(ms):.0f} ms, max {max(ms):.0f} ms")
+
+
+def failures_text(result: PhaseResult) -> str:
+    parts = [f"{n} x {k}" for k, n in sorted(result.failures.items())]
+    unready = result.done - result.ok - sum(result.failures.values())
+    if unready:
+        parts.append(f"{unready} skipped (an earlier step failed for them)")
+    if result.skipped:
+        parts.append(f"{result.skipped} not attempted (time limit)")
+    return "; ".join(parts) if parts else "none"
+
+
+def loadavg() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+
+def create_voters(session, n: int, seed: int) -> list[tuple[str, int]]:
+    """n verified organisations of Renca, each with one representative (approved), written with
+    COPY; one argon2 hash computed once and shared by every account."""
+    from participa.accounts.models import RoleAssignment, User
+    from participa.core import db
+    from participa.core.db import utcnow
+    from participa.core.rut import check_digit
+    from participa.core.security import hash_password
+    from participa.core.text import fold
+    from participa.registry.models import Organisation, Representation
+
+    rng = random.Random(seed)
+    password_hash = hash_password(PASSWORD)
+    now = utcnow().replace(tzinfo=None)  # naive UTC, as UTCDateTime stores it
+    user_ids = db.next_ids(session, User.__table__, n)
+    org_ids = db.next_ids(session, Organisation.__table__, n)
+    assert user_ids and org_ids, "PostgreSQL only"
+    emails = [f"votante{i:06d}@ejemplo.cl" for i in range(n)]
+    db.bulk_insert(session, User.__table__, [
+        {"id": uid, "email": email, "name": f"Representante {i}", "password_hash": password_hash, "created_at": now,
+         "email_confirmed_at": now, "active": True, "session_version": 1, "comuna_cut": 13128}
+        for i, (uid, email) in enumerate(zip(user_ids, emails, strict=True))])
+    db.bulk_insert(session, RoleAssignment.__table__, [
+        {"user_id": uid, "role": "representative", "granted_at": now} for uid in user_ids])
+    start, end = date.today() - timedelta(days=400), date.today() + timedelta(days=700)
+    orgs = []
+    for i, oid in enumerate(org_ids):
+        number = 71_000_000 + i
+        name = f"Junta de Vecinos Carga {i:06d}"
+        orgs.append({"id": oid, "rut": f"{number}-{check_digit(number)}", "legal_name": name,
+                     "name_folded": fold(name), "org_type": "junta_vecinos", "comuna_cut": 13128,
+                     "members_count": rng.randrange(15, 900), "board_term_start": start, "board_term_end": end,
+                     "status": "verified", "status_changed_at": now, "created_at": now, "updated_at": now})
+    db.bulk_insert(session, Organisation.__table__, orgs)
+    db.bulk_insert(session, Representation.__table__, [
+        {"user_id": uid, "organisation_id": oid, "position": "presidente", "document_name": "acta.pdf",
+         "document_stored": f"bench-{oid}.bin", "document_type": "application/pdf", "document_sha256": "0" * 64,
+         "status": "approved", "requested_at": now - timedelta(days=2), "decided_at": now - timedelta(days=1)}
+        for uid, oid in zip(user_ids, org_ids, strict=True)])
+    session.commit()
+    return list(zip(emails, org_ids, strict=True))
+
+
+def setup(database_url: str, total_orgs: int, seed: int):
+    from participa import create_app
+    from participa.commitments.operations import load_commitments
+    from participa.consultations import operations as consultations
+    from participa.core import db, migrations
+    from participa.territory.operations import load_comunas
+    from tests.conftest import _recreate_postgres_database
+    from tests.fixtures.accounts import create_user
+    from tests.fixtures.consultations import admissible_project, consultation_data, open_for_voting
+
+    _recreate_postgres_database(database_url)
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": None,
+                      "TASKS_EAGER": True})
+    with app.app_context():
+        migrations.upgrade(app)
+        session = db.session()
+        load_comunas(session)
+        load_commitments(session)
+        session.commit()
+        project = admissible_project(session, title="Plaza activa: prueba de carga")
+        voters = create_voters(session, total_orgs, seed)
+        manager = create_user(session, roles=["manager"])
+        consultation = consultations.create_consultation(
+            session, actor=manager, data=consultation_data([project.id], title="Consulta de carga",
+                                                           weight_scheme={"base": "sqrt_members"}))
+        session.commit()
+        open_for_voting(session, consultation, manager)
+        from baseline_app import CREATE_TABLE
+
+        session.connection().exec_driver_sql(CREATE_TABLE)
+        session.commit()
+        info = (consultation.id, [q.id for q in consultation.questions])
+        from participa.consultations.models import RollEntry
+
+        on_roll = session.query(RollEntry).filter_by(consultation_id=consultation.id).count()
+    return app, voters, info, on_roll
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], redis_url: str) -> list[str]:
+    """A summary line, then one line per problem: one effective vote per organisation and
+    question, one ballot per successful confirm, every receipt e-mail queued."""
+    import redis
+    import sqlalchemy as sa
+
+    from participa.core import db
+
+    with app.app_context():
+        s = db.session()
+        ballots, ballot_orgs = s.execute(sa.text(
+            "SELECT count(*), count(DISTINCT organisation_id) FROM ballots WHERE consultation_id = :c"),
+            {"c": consultation_id}).one()
+        per_org = dict(s.execute(sa.text(
+            "SELECT organisation_id, count(*) FROM votes WHERE consultation_id = :c AND effective "
+            "GROUP BY organisation_id"), {"c": consultation_id}).all())
+        superseded = s.execute(sa.text("SELECT count(*) FROM votes WHERE consultation_id = :c AND NOT effective"),
+                               {"c": consultation_id}).scalar()
+        audited = s.execute(sa.text("SELECT count(*) FROM audit_events WHERE action = 'voting.ballot_cast'")).scalar()
+        s.rollback()
+    queued = redis.Redis.from_url(redis_url).llen("mail")
+    problems = []
+    if ballots != len(voted):
+        problems.append(f"{ballots} ballots for {len(voted)} successful confirms")
+    if ballot_orgs != ballots:
+        problems.append(f"{ballots} ballots from only {ballot_orgs} organisations")
+    if set(per_org) != voted:
+        problems.append(f"organisations with an effective vote ({len(per_org)}) differ from those whose confirm "
+                        f"succeeded ({len(voted)})")
+    wrong = sum(1 for n in per_org.values() if n != len(question_ids))
+    if wrong:
+        problems.append(f"{wrong} organisations with other than one effective vote per question")
+    if superseded:
+        problems.append(f"{superseded} superseded votes, though each organisation voted once")
+    if audited != len(voted):
+        problems.append(f"{audited} voting.ballot_cast audit events for {len(voted)} confirms")
+    if queued != len(voted):
+        problems.append(f"{queued} receipt e-mails queued in Redis for {len(voted)} confirms")
+    summary = (f"{ballots} ballots, {sum(per_org.values())} effective votes from {len(per_org)} organisations "
+               f"(at most {max(per_org.values(), default=0)} per organisation and question), {superseded} "
+               f"superseded, {audited} ballot_cast audit events, {queued} receipt e-mails queued in Redis")
+    return [summary, *problems]
+
+
+def count_rows(app, table: str) -> int:
+    import sqlalchemy as sa
+
+    from participa.core import db
+
+    with app.app_context():
+        count = db.session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608 (constant)
+        db.session.rollback()
+    return count
+
+
+# --- the profile (when a target is missed) ---------------------------------------------------
+
+
+PACKAGES = ("sqlalchemy", "psycopg", "jinja2", "flask_login", "flask_wtf", "flask_babel", "babel", "flask",
+            "werkzeug", "kombu", "celery", "redis", "wtforms", "itsdangerous", "participa", "markupsafe")
+
+
+def _package(filename: str) -> str:
+    if filename == "~":
+        return "C builtins (json, hmac, re, ...)"
+    for name in PACKAGES:
+        if f"/{name}/" in filename:
+            return name + (" (incl. waiting for the server)" if name == "psycopg" else "")
+    if "/templates/" in filename or filename.startswith("<template>"):
+        return "jinja2"
+    return "other Python (stdlib, ...)"
+
+
+SITE_PACKAGES = str(BIN.parent / "lib" / "python3.11" / "site-packages") + "/"
+
+
+def _label(func: tuple[str, int, str]) -> str:
+    filename, line, name = func
+    if filename == "~":
+        return name
+    return f"{filename.replace(str(ROOT) + '/', '').replace(SITE_PACKAGES, '')}:{line}({name})"
+
+
+def profile_in_process(database_url: str, redis_url: str, consultation_id: int, question_ids: list[int],
+                       voters: list[tuple[str, int]], top: int) -> None:
+    """The confirm POST one request at a time through the Flask test client, on the same
+    database and Redis: mean wall and CPU time without the profiler, the SQL it sends, then
+    cProfile's view (own time by package, top functions, participa's functions)."""
+    import baseline_app
+    import sqlalchemy as sa
+
+    from participa import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": redis_url})
+    path = f"/consultas/{consultation_id}/votar"
+    ready = []
+    for email, org in voters:
+        client = app.test_client()
+        page = client.get("/cuenta/ingresar").get_data(as_text=True)
+        answer = client.post("/cuenta/ingresar", data={"email": email, "password": PASSWORD,
+                                                      "csrf_token": csrf_of(page)})
+        assert answer.status_code == 302, answer.status_code
+        token = csrf_of(client.get(path).get_data(as_text=True))
+        form = {"csrf_token": token, "organisation": org, **{f"q-{q}": "approve" for q in question_ids}}
+        assert client.post(path, data=form).status_code == 200
+        ready.append((client, {**form, "step": "confirm"}))
+    plain, profiled = ready[: len(ready) // 3], ready[len(ready) // 3:]
+
+    statements: list[str] = []
+    engine = app.extensions["participa.engine"]
+
+    def log(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(" ".join(statement.split()))
+
+    walls, cpus = [], []
+    for i, (client, form) in enumerate(plain):
+        if i == len(plain) - 1:
+            sa.event.listen(engine, "before_cursor_execute", log)
+        started, cpu = time.perf_counter(), time.process_time()
+        assert client.post(path, data=form).status_code == 302
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    sa.event.remove(engine, "before_cursor_execute", log)
+
+    profiler = cProfile.Profile()
+    for client, form in profiled:
+        profiler.enable()
+        answer = client.post(path, data=form)
+        profiler.disable()
+        assert answer.status_code == 302, answer.status_code
+
+    baseline_app.engine = baseline_app.make_engine(database_url)
+    base_client = baseline_app.app.test_client()
+    base_walls, base_cpus = [], []
+    for i in range(220):
+        started, cpu = time.perf_counter(), time.process_time()
+        assert base_client.post("/insert", data={"organisation": i, "choice": "approve"}).status_code == 201
+        if i >= 20:  # the first ones warm the pool
+            base_walls.append(time.perf_counter() - started)
+            base_cpus.append(time.process_time() - cpu)
+    baseline_app.engine.dispose()
+
+    ms = statistics.fmean
+    print("profile, in-process (Flask test client, one request at a time, same PostgreSQL and Redis, no server):")
+    print(f"  confirm POST: {1000 * ms(walls):.1f} ms wall, {1000 * ms(cpus):.1f} ms CPU per vote (mean of "
+          f"{len(walls)}, profiler off); baseline POST /insert: {1000 * ms(base_walls):.2f} ms wall, "
+          f"{1000 * ms(base_cpus):.2f} ms CPU (mean of {len(base_walls)})")
+    print(f"  SQL of one confirm POST: {len(statements)} statements, then COMMIT "
+          f"(the baseline: 1 INSERT, then COMMIT)")
+    for statement in statements:
+        print(f"    {statement[:150]}{' ...' if len(statement) > 150 else ''}")
+
+    stats = pstats.Stats(profiler)
+    total = sum(tt for (_cc, _nc, tt, _ct, _callers) in stats.stats.values())
+    by_package: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
+        key = _package(filename)
+        by_package[key] = by_package.get(key, 0.0) + tt
+    n = len(profiled)
+    print(f"  cProfile of {n} confirm POSTs ({1000 * total / n:.1f} ms per vote with the profiler on), own time "
+          f"by package:")
+    for key, value in sorted(by_package.items(), key=lambda kv: -kv[1]):
+        if value / total >= 0.005:
+            print(f"    {100 * value / total:5.1f} %  {1000 * value / n:6.2f} ms/vote  {key}")
+
+    def table(order: str, title: str, restrict: str | None = None, limit: int = top) -> None:
+        out = io.StringIO()
+        view = pstats.Stats(profiler, stream=out)
+        view.sort_stats(order)
+        if restrict:
+            view.print_stats(restrict, limit)
+        else:
+            view.print_stats(limit)
+        lines = out.getvalue().splitlines()
+        first = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+        print(f"  {title}:")
+        for line in lines[first:]:
+            if line.strip():
+                print("    " + line.rstrip().replace(str(ROOT) + "/", "").replace(SITE_PACKAGES, ""))
+
+    def find(path_end: str, name: str):
+        return next((f for f in stats.stats if f[0].endswith(path_end) and f[2] == name), None)
+
+    def per_vote(func) -> float:
+        return 1000 * stats.stats[func][3] / n if func else float("nan")
+
+    def callees(parent, title: str) -> None:
+        if parent is None:
+            return
+        rows = []
+        for func, (_cc, _nc, _tt, _ct, callers) in stats.stats.items():
+            if parent in callers:
+                calls, _prim, _own, cumulative = callers[parent]
+                rows.append((cumulative, calls, func))
+        print(f"  {title} ({per_vote(parent):.2f} ms/vote): what it calls, by time (ms per vote, calls per vote)")
+        for cumulative, calls, func in sorted(rows, reverse=True)[:top]:
+            if 1000 * cumulative / n >= 0.05:
+                print(f"    {1000 * cumulative / n:6.2f} ms  {calls / n:4.1f}x  {_label(func)}")
+
+    request = find("flask/app.py", "wsgi_app")
+    view = find("participa/voting/views.py", "vote")
+    user = find("participa/accounts/views.py", "_load_user")
+    print(f"  whole request (flask wsgi_app) {per_vote(request):.2f} ms/vote: views.vote {per_vote(view):.2f} ms, "
+          f"loading the signed-in user before it (Flask-Login: accounts.views._load_user) {per_vote(user):.2f} ms; "
+          f"the rest: Flask/Werkzeug request handling, session cookie, CSRF check")
+    callees(view, "participa/voting/views.py vote()")
+    callees(find("participa/voting/operations.py", "cast_ballot"), "participa/voting/operations.py cast_ballot()")
+    callees(find("participa/core/db.py", "commit"), "participa/core/db.py AppSession.commit() (after-commit: "
+                                                    "receipt e-mail task published to Redis)")
+    table("tottime", f"top {top} functions by own time")
+    app.extensions["participa.engine"].dispose()
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=2000, help="organisations on the roll (raised if the voters "
+                                                                "of all phases need more)")
+    parser.add_argument("--voters", type=int, default=1000,
+                        help="organisations that sign in and vote in the measured phase (argon2 logins are slow)")
+    parser.add_argument("--baseline-requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=50, help="votes (and baseline requests) before measuring")
+    parser.add_argument("--paced-rate", type=float, default=30.0,
+                        help="votes/s of an extra open-loop phase (and the same for the baseline); 0: none")
+    parser.add_argument("--paced-votes", type=int, default=200)
+    parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
+                        help="cProfile the confirm request in-process: when a target is missed (auto)")
+    parser.add_argument("--profile-votes", type=int, default=60)
+    parser.add_argument("--top", type=int, default=25, help="lines per profile table")
+    parser.add_argument("--phase-time-limit", type=float, default=300.0, help="seconds, per phase")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench_votes"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
+    args = parser.parse_args()
+    for url in (args.database_url, args.redis_url):
+        if sa_host(url) not in ("127.0.0.1", "localhost"):
+            parser.error(f"only local services: {url}")
+    sys.path.insert(0, str(BENCH))
+
+    import redis
+    import sqlalchemy as sa
+
+    run_started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="participa-bench-votes-"))
+    broker = redis.Redis.from_url(args.redis_url)
+    broker.flushdb()
+    paced_votes = args.paced_votes if args.paced_rate > 0 else 0
+    profile_votes = args.profile_votes if args.profile != "never" else 0
+    voting = args.voters + args.warmup + paced_votes
+    app, people, (consultation_id, question_ids), on_roll = setup(
+        args.database_url, max(args.orgs, voting + profile_votes), args.seed)
+    setup_elapsed = time.perf_counter() - run_started
+    rng = random.Random(args.seed)
+    shuffled = rng.sample(people, len(people))  # voters spread over the roll
+    voters = [Voter(email, org, rng.choice(["approve", "approve", "reject", "abstain"]))
+              for email, org in shuffled[:voting]]
+    measured = voters[: args.voters]
+    warm = voters[args.voters: args.voters + args.warmup]
+    paced = voters[args.voters + args.warmup:]
+    profile_people = shuffled[voting: voting + profile_votes]
+
+    engine = app.extensions["participa.engine"]
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SHOW server_version")).scalar()
+
+    def backend_pids() -> list[int]:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                             "AND pid <> pg_backend_pid()")).scalars())
+
+    env = dict(os.environ)
+    env.update({"PARTICIPA_ENV": "development", "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
+                "SECRET_KEY": SECRET_KEY, "PARTICIPA_INSTANCE": str(work)})
+    for name in ("TASKS_EAGER", "MAIL_SERVER", "PUBLIC_URL"):
+        env.pop(name, None)
+
+    print(f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL "
+          f"{str(version).split()[0]}, {CORES} cores; gunicorn {args.workers} workers x {args.threads} threads "
+          f"(gthread), 127.0.0.1 only; {args.concurrency} concurrent clients, one keep-alive connection each, no "
+          f"think time (one asyncio process on the same machine)")
+    print(f"  scratch database {sa.make_url(args.database_url).database}: 1 consultation in voting, "
+          f"{len(question_ids)} question, {on_roll} organisations on the frozen roll, one representative each, "
+          f"{len(voters)} of them vote over HTTP ({len(measured)} measured, {len(warm)} warm-up, {len(paced)} paced); "
+          f"receipt e-mails queued in Redis {args.redis_url}, no worker consuming; setup {setup_elapsed:.1f} s")
+
+    sign_in, prepare, confirm = make_jobs(consultation_id, question_ids)
+    server = Server("participa", "wsgi:app", env, args, work)
+    paced_result = None
+    try:
+        print(f"participa: wsgi:app on 127.0.0.1:{server.port}, {loadavg()}")
+        result = asyncio.run(run_phase(voters, args.concurrency, server.port, sign_in, args.phase_time_limit))
+        print(f"  sign in  {result.ok:>6} logins in {result.wall:6.1f} s, {result.rate():6.1f}/s (argon2); login POST "
+              f"{latency_text(result.latencies)}; failures: {failures_text(result)}")
+        result = asyncio.run(run_phase(voters, args.concurrency, server.port, prepare, args.phase_time_limit))
+        print(f"  prepare  {result.ok:>6} ballot pages + review POSTs in {result.wall:6.1f} s; review POST "
+              f"{latency_text(result.latencies)}; failures: {failures_text(result)}")
+        warm_result = asyncio.run(run_phase(warm, args.concurrency, server.port, confirm, args.phase_time_limit))
+        print(f"  warm-up  {warm_result.ok:>6} votes, not measured; failures: {failures_text(warm_result)}")
+        time.sleep(1)
+        with CpuMeter(server, backend_pids) as cpu:
+            votes = asyncio.run(run_phase(measured, args.concurrency, server.port, confirm, args.phase_time_limit))
+        print(f"  VOTE     {votes.ok:>6} votes in {votes.wall:6.2f} s: {votes.rate():7.1f} votes/s; confirm POST "
+              f"{latency_text(votes.latencies)}")
+        print(f"           failures: {failures_text(votes)}; {cpu.text(votes.done)}")
+        if paced:
+            paced_result = asyncio.run(run_paced(paced, args.paced_rate, args.concurrency, server.port, confirm,
+                                                 args.phase_time_limit))
+            print(f"  paced    {paced_result.ok:>6} of {len(paced)} votes offered at {args.paced_rate:.0f}/s (open "
+                  f"loop); confirm POST from its due time {latency_text(paced_result.latencies)}; "
+                  f"failures: {failures_text(paced_result)}")
+    finally:
+        server.stop()
+
+    voted = {v.organisation_id for v in voters if v.voted}
+    summary, *problems = verify(app, consultation_id, question_ids, voted, args.redis_url)
+
+    baseline = Server("baseline", "baseline_app:app", env, args, work, extra=["--pythonpath", str(BENCH)],
+                      health="/insert")
+    base_paced = None
+    try:
+        print(f"baseline: bench/baseline_app.py (POST /insert: one INSERT, commit) on 127.0.0.1:{baseline.port}, "
+              f"same gunicorn settings, same client; {loadavg()}")
+        base_rng = random.Random(args.seed + 1)
+        items = [(i, base_rng.choice(["approve", "reject", "abstain"]))
+                 for i in range(args.warmup + args.baseline_requests + paced_votes)]
+        warm_base = asyncio.run(run_phase(items[: args.warmup], args.concurrency, baseline.port, baseline_insert,
+                                          args.phase_time_limit))
+        print(f"  warm-up  {warm_base.ok:>6} requests, not measured")
+        time.sleep(1)
+        with CpuMeter(baseline, backend_pids) as base_cpu:
+            base = asyncio.run(run_phase(items[args.warmup: args.warmup + args.baseline_requests], args.concurrency,
+                                         baseline.port, baseline_insert, args.phase_time_limit))
+        print(f"  INSERT   {base.ok:>6} requests in {base.wall:6.2f} s: {base.rate():7.1f} requests/s; "
+              f"{latency_text(base.latencies)}")
+        print(f"           failures: {failures_text(base)}; {base_cpu.text(base.done)}")
+        if paced:
+            base_paced = asyncio.run(run_paced(items[args.warmup + args.baseline_requests:], args.paced_rate,
+                                               args.concurrency, baseline.port, baseline_insert,
+                                               args.phase_time_limit))
+            print(f"  paced    {base_paced.ok:>6} of {paced_votes} requests offered at {args.paced_rate:.0f}/s (open "
+                  f"loop); from due time {latency_text(base_paced.latencies)}; failures: {failures_text(base_paced)}")
+    finally:
+        baseline.stop()
+    base_ok = warm_base.ok + base.ok + (base_paced.ok if base_paced else 0)
+    rows = count_rows(app, "bench_baseline")
+
+    ratio = votes.rate() / base.rate() if base.rate() else float("nan")
+    p95 = 1000 * percentile(votes.latencies, 95)
+    throughput_met, p95_met = ratio >= 0.70, p95 < 100
+    print(f"result: participa {votes.rate():.1f} votes/s = {100 * ratio:.1f} % of the baseline's {base.rate():.1f} "
+          f"requests/s (target >= 70 %: {'met' if throughput_met else 'MISSED'}); vote p95 {p95:.0f} ms "
+          f"(target < 100 ms: {'met' if p95_met else 'MISSED'})")
+    print(f"  closed loop, so by Little's law mean latency = {args.concurrency} clients / throughput: "
+          f"{1000 * args.concurrency / max(votes.rate(), 1e-9):.0f} ms for participa, "
+          f"{1000 * args.concurrency / max(base.rate(), 1e-9):.0f} ms for the baseline")
+    print(f"checks: {summary}")
+    print(f"  {len(voted)} successful confirms ({warm_result.ok} warm-up + {votes.ok} measured"
+          f"{f' + {paced_result.ok} paced' if paced_result else ''}); baseline: {rows} rows for {base_ok} "
+          f"successful inserts")
+    if rows != base_ok:
+        problems.append(f"{rows} baseline rows for {base_ok} successful inserts")
+    print("  " + ("OK: one effective vote per organisation, ballots = successful responses = queued receipts"
+                  if not problems else "PROBLEMS: " + "; ".join(problems)))
+
+    try:
+        if args.profile == "always" or (args.profile == "auto" and not (throughput_met and p95_met)):
+            profile_in_process(args.database_url, args.redis_url, consultation_id, question_ids, profile_people,
+                               args.top)
+    finally:
+        broker.flushdb()
+        engine.dispose()
+    print(f"done in {time.perf_counter() - run_started:.0f} s; Redis {args.redis_url} flushed; server logs in {work}")
+    if problems:
+        sys.exit(1)
+
+
+def sa_host(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname
+
+
+if __name__ == "__main__":
+    main()
