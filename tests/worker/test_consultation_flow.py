@@ -35,6 +35,10 @@ from tests.fixtures.registry import create_organisation
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker]
 
+# This test commits for real: its organisations live in a comuna no other test uses, so that the
+# roll holds exactly them.
+TILTIL = 13303
+
 
 def fresh(model, key):
     db.session.expire_all()
@@ -43,7 +47,7 @@ def fresh(model, key):
 
 def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_worker) -> None:
     with app.app_context():
-        staff = create_user(db.session(), roles=["municipal_staff"], comuna_cut=13128)
+        staff = create_user(db.session(), roles=["municipal_staff"], comuna_cut=TILTIL)
         project = projects.create_project(db.session(), actor=staff, data=project_data())
         projects.submit_project(db.session(), actor=staff, project=project)
         db.session.commit()
@@ -52,13 +56,15 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         wait_for(lambda: fresh(Project, project_id).state == "admissible", 30, "project admissibility",
                  workers["worker"])
 
-        organisations = [create_organisation(db.session(), legal_name=f"Junta de Vecinos E2E {i}") for i in range(50)]
+        organisations = [create_organisation(db.session(), legal_name=f"Junta de Vecinos E2E {i}", comuna_cut=TILTIL)
+                         for i in range(50)]
         people = [(org, representative_of(db.session(), org)) for org in organisations]
         manager = create_user(db.session(), roles=["manager"])
         now = utcnow()
         consultation = consultations.create_consultation(db.session(), actor=manager, data=consultation_data(
             [project_id], information_at=now - timedelta(days=2), proposals_at=now - timedelta(days=1),
-            voting_at=now + timedelta(seconds=15), voting_ends_at=now + timedelta(minutes=30)))
+            voting_at=now + timedelta(seconds=15), voting_ends_at=now + timedelta(minutes=30),
+            electorate_comunas=[TILTIL]))
         db.session.commit()
         consultation_id = consultation.id
         for target in (Phase.INFORMATION, Phase.PROPOSALS):
