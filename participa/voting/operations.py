@@ -139,7 +139,7 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
         return existing
     run = f"close-{consultation_id}"
     judge_votes(session, consultation, run)
-    result = count(session, consultation)
+    result = count(session, consultation, receipts=receipts_hash(session, consultation_id))
     consultation.phase = Phase.CERTIFICATION.value
     audit.record("voting.tallied", actor=None, object_type="consultation", object_id=consultation_id,
                  payload={"sha256": result.sha256, "receipts_hash": result.receipts_hash}, session=session)
@@ -229,7 +229,7 @@ def tally_rules_of(consultation: Consultation) -> tally_rules.TallyRules:
     )
 
 
-def count(session: Session, consultation: Consultation) -> TallyResult:
+def count(session: Session, consultation: Consultation, *, receipts: str) -> TallyResult:
     """Count the admissible votes: the database reduces them to (question, choice, weight) groups
     and :func:`participa.tally.rules.tally_groups` does the exact arithmetic, so a million votes
     cost one aggregate query, not a million Python objects."""
@@ -253,7 +253,7 @@ def count(session: Session, consultation: Consultation) -> TallyResult:
     result = tally_rules.tally_groups(roll_size, Decimal(roll_total), groups, question_ids,
                                       tally_rules_of(consultation))
     stored = TallyResult(consultation_id=consultation.id, canonical_json=result.to_canonical().decode("utf-8"),
-                         sha256=result.sha256(), receipts_hash=receipts_hash(session, consultation.id))
+                         sha256=result.sha256(), receipts_hash=receipts)
     session.add(stored)
     session.flush()
     return stored
