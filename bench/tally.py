@@ -314,7 +314,7 @@ def main() -> None:
     print(f"(e) admissibility (judge_votes: {votes_total:,} votes, every rule, decisions written with COPY): "
           f"{judge.elapsed:.2f} s ({judge.cpu:.2f} s CPU in this process), {votes_total / judge.elapsed:,.0f} "
           f"votes/s; {decisions[0]:,} decisions, {decisions[1]:,} admissible")
-    print(f"(a) tally step (count: load admitted votes, pure tally, canonical JSON, SHA-256, receipts hash): "
+    print(f"(a) tally step (count: aggregate the admitted votes, exact tally, canonical JSON, SHA-256): "
           f"{count_1.elapsed:.2f} s ({count_1.cpu:.2f} s CPU in this process); second run {count_2.elapsed:.2f} s")
     print(f"    close_consultation end to end (admissibility + count + phase + audit + commit): "
           f"{close_timer.elapsed:.2f} s")

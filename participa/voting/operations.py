@@ -137,8 +137,9 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
     ).scalar_one_or_none()
     if existing is not None:
         return existing
-    run = f"close-{consultation_id}"
-    judge_votes(session, consultation, run)
+    run = close_run(consultation_id)
+    while not judge_votes(session, consultation, run):
+        pass
     result = count(session, consultation, receipts=receipts_hash(session, consultation_id))
     consultation.phase = Phase.CERTIFICATION.value
     audit.record("voting.tallied", actor=None, object_type="consultation", object_id=consultation_id,
@@ -147,7 +148,15 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
     return result
 
 
-def judge_votes(session: Session, consultation: Consultation, run: str) -> None:
+def close_run(consultation_id: int) -> str:
+    return f"close-{consultation_id}"
+
+
+def judge_votes(session: Session, consultation: Consultation, run: str, *, max_votes: int | None = None) -> bool:
+    """Apply every vote admissibility rule to the votes not yet judged in this run, in id order,
+    at most ``max_votes`` of them; returns whether every vote is now judged (and, then, copies
+    the verdicts onto the votes). Voting is closed, so the votes no longer change: a run resumes
+    after the highest vote it has judged, and chunks can be committed one by one."""
     on_roll = set(session.execute(
         sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
     ).scalars())
@@ -162,25 +171,23 @@ def judge_votes(session: Session, consultation: Consultation, run: str) -> None:
         sa.select(Vote.question_id, Vote.organisation_id).join(Ballot)
         .where(Vote.consultation_id == consultation.id, Vote.effective, Ballot.channel == "in_person")
     ).all())
-    done = set(session.execute(
-        sa.select(AdmissibilityDecision.subject_id)
+    last_id = session.execute(
+        sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0))
         .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
-    ).scalars())
-    last_id = 0
-    while True:
+    ).scalar_one()
+    judged = 0
+    while max_votes is None or judged < max_votes:
         rows = session.execute(
             sa.select(Vote.id, Vote.organisation_id, Vote.question_id, Vote.effective, Ballot.channel,
                       Ballot.cast_at, Ballot.cast_by_id)
             .join(Ballot, Ballot.id == Vote.ballot_id)
             .where(Vote.consultation_id == consultation.id, Vote.id > last_id)
-            .order_by(Vote.id).limit(20_000)
+            .order_by(Vote.id).limit(20_000 if max_votes is None else min(20_000, max_votes - judged))
         ).all()
         if not rows:
             break
         decisions = []
         for row in rows:
-            if row.id in done:
-                continue
             granted = approvals.get((row.cast_by_id, row.organisation_id), [])
             # Authorised if an approval was in force when the vote was cast (revoked later or not).
             authorised = any(status in ("approved", "revoked") and decided is not None and decided <= row.cast_at
@@ -198,9 +205,21 @@ def judge_votes(session: Session, consultation: Consultation, run: str) -> None:
                               "decided_at": utcnow()})
         db.bulk_insert(session, AdmissibilityDecision.__table__, decisions)
         last_id = rows[-1].id
+        judged += len(rows)
+    remaining = session.execute(
+        sa.select(Vote.id).where(Vote.consultation_id == consultation.id, Vote.id > last_id).limit(1)
+    ).first()
+    if remaining is not None:
+        return False
+    unmarked = session.execute(
+        sa.select(Vote.id).where(Vote.consultation_id == consultation.id, Vote.admitted.is_(None)).limit(1)
+    ).first()
+    if unmarked is None and judged == 0:
+        return True  # finished by an earlier call: nothing to copy, nothing to audit again
     _mark_admitted(session, consultation.id, run)
     audit.record("voting.admissibility_run", actor=None, object_type="consultation", object_id=consultation.id,
                  payload={"run": run}, session=session)
+    return True
 
 
 def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:

@@ -172,3 +172,27 @@ def test_receipts_are_unique_and_do_not_reveal_the_choice(session: Session) -> N
     codes = {cast(session, consultation, org, person, "approve").receipt_code for org, person in people}
     assert len(codes) == 3
     assert all(len(code) == 19 and code.count("-") == 3 for code in codes)
+
+
+def test_admissibility_judged_in_small_chunks_gives_the_same_result_once(session: Session, monkeypatch) -> None:
+    from participa.voting import tasks
+
+    consultation, manager, people = voting_consultation(session, organisations=5)
+    for (org, person), choice in zip(people, ["approve", "approve", "reject", "abstain", "approve"], strict=True):
+        cast(session, consultation, org, person, choice)
+    consultations.change_phase(session, actor=manager, consultation=consultation, target=Phase.COUNTING, now=utcnow())
+    session.commit()
+    monkeypatch.setattr(tasks, "JUDGE_CHUNK", 2)
+    tasks.close_consultation.run(consultation.id)
+    tasks.close_consultation.run(consultation.id)  # re-delivered: nothing more
+    decisions = session.execute(
+        sa.select(sa.func.count()).select_from(AdmissibilityDecision)
+        .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == f"close-{consultation.id}")
+    ).scalar_one()
+    assert decisions == 5
+    data = json.loads(session.execute(
+        sa.select(TallyResult.canonical_json).where(TallyResult.consultation_id == consultation.id)).scalar_one())
+    question = data["questions"][0]
+    assert (question["approve"]["heads"], question["reject"]["heads"], question["abstain"]["heads"]) == (3, 1, 1)
+    assert all(v.admitted for v in session.execute(
+        sa.select(Vote).where(Vote.consultation_id == consultation.id)).scalars())
