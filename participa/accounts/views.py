@@ -70,7 +70,11 @@ def _pending_user() -> User | None:
     if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         session.pop(PENDING_KEY, None)
         return None
-    return db.session.get(User, pending["user_id"])
+    user = db.session.get(User, pending["user_id"])
+    if user is None or not user.active:
+        session.pop(PENDING_KEY, None)
+        return None
+    return user
 
 
 def _finish_login(user: User, *, second_factor: bool, next_url: str | None) -> str:

@@ -84,8 +84,9 @@ def _scheme(form: ConsultationForm) -> dict[str, Any]:
         except ValueError as error:
             raise operations.ConsultationError("bad_table") from error
     if form.territorial_home.data is not None or form.territorial_elsewhere.data is not None:
-        scheme["territorial"] = {"home": str(form.territorial_home.data or 1),
-                                 "elsewhere": str(form.territorial_elsewhere.data or 1)}
+        home, elsewhere = form.territorial_home.data, form.territorial_elsewhere.data
+        scheme["territorial"] = {"home": str(Decimal(1) if home is None else home),
+                                 "elsewhere": str(Decimal(1) if elsewhere is None else elsewhere)}
     if form.cap_percent.data is not None:
         scheme["cap_share"] = str((form.cap_percent.data / 100).normalize())
     return scheme

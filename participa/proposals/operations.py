@@ -127,13 +127,18 @@ def answer_proposal(session: Session, *, actor: User, proposal: Proposal, text: 
     question = session.get(Question, proposal.question_id)
     if not actor.has_role(Role.MUNICIPAL_STAFF) or actor.comuna_cut != question.project.comuna_cut:
         raise ProposalError("forbidden")
+    if proposal.answer is not None:
+        raise ProposalError("already_answered")  # an answer is part of the record: never replaced
+    if proposal.status != "admissible" or proposal.hidden:
+        raise ProposalError("not_answerable")
     text = rules.clean_text(text)
     if len(text) < 3 or len(text) > rules.BODY_MAX:
         raise ProposalError("answer_length")
     proposal.answer = text
     proposal.answered_by_id = actor.id
     proposal.answered_at = utcnow()
-    audit.record("proposals.answered", actor=actor, object_type="proposal", object_id=proposal.id)
+    audit.record("proposals.answered", actor=actor, object_type="proposal", object_id=proposal.id,
+                 payload={"answer": text})
     session.flush()
 
 
@@ -154,8 +159,9 @@ def hide_proposal(session: Session, *, actor: User, proposal: Proposal, reason: 
 
 
 def visible_proposals(session: Session, consultation_id: int) -> list[Proposal]:
+    """Published items: admissible ones (hidden ones show only their moderation reason). A filed
+    item appears once its admissibility has been checked."""
     return list(session.execute(
-        sa.select(Proposal).where(Proposal.consultation_id == consultation_id,
-                                  Proposal.status.in_(["admissible", "pending"]))
+        sa.select(Proposal).where(Proposal.consultation_id == consultation_id, Proposal.status == "admissible")
         .order_by(Proposal.question_id, Proposal.id)
     ).scalars())

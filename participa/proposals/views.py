@@ -33,6 +33,8 @@ MESSAGES = {
     "forbidden": _l("No tiene permiso para hacer esto."),
     "answer_length": _l("La respuesta debe tener entre 3 y 4000 caracteres."),
     "reason_required": _l("Escriba el motivo."),
+    "already_answered": _l("La comuna ya respondió este elemento."),
+    "not_answerable": _l("Este elemento no se puede responder."),
 }
 
 
@@ -144,7 +146,12 @@ def hide(proposal_id: int):
     if not form.validate_on_submit():
         flash(str(MESSAGES["reason_required"]), "error")
         return _back(proposal)
-    operations.hide_proposal(db.session(), actor=_actor(), proposal=proposal, reason=form.reason.data)
+    try:
+        operations.hide_proposal(db.session(), actor=_actor(), proposal=proposal, reason=form.reason.data)
+    except operations.ProposalError as error:
+        db.session.rollback()
+        flash(str(MESSAGES[error.code]), "error")
+        return _back(proposal)
     db.session.commit()
     flash(_("Elemento ocultado."), "success")
     return _back(proposal)

@@ -40,6 +40,14 @@ def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
+def _published(consultation_id: int) -> Consultation:
+    """A consultation the public may know of: a draft does not exist outside its managers."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or consultation.phase == Phase.DRAFT:
+        abort(404)
+    return consultation
+
+
 def _answers(consultation: Consultation) -> dict[int, str]:
     answers = {}
     for question in consultation.questions:
@@ -52,7 +60,7 @@ def _answers(consultation: Consultation) -> dict[int, str]:
 @login_required
 def vote(consultation_id: int):
     """Pick the organisation, answer each question, confirm, get a receipt (DESIGN §4)."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    consultation = _published(consultation_id)
     form = BallotForm()
     errors: list[str] = []
     status = 200
@@ -97,7 +105,7 @@ def vote(consultation_id: int):
 
 def receipt(consultation_id: int):
     """Whoever holds a receipt code sees what was recorded under it (DESIGN §4)."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    consultation = _published(consultation_id)
     form = ReceiptForm(request.args)
     ballot = None
     searched = bool(request.args.get("codigo"))
@@ -116,9 +124,7 @@ def receipt(consultation_id: int):
 
 def receipts(consultation_id: int):
     """The public list of receipts: code and weight, never the choice."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    if consultation.phase == Phase.DRAFT:
-        abort(404)
+    consultation = _published(consultation_id)
     rows = db.session.execute(
         sa.select(Ballot.receipt_code, Ballot.cast_at, RollEntry.weight,
                   sa.exists().where(Vote.ballot_id == Ballot.id, Vote.effective).label("effective"))
@@ -134,7 +140,7 @@ def receipts(consultation_id: int):
 def result(consultation_id: int):
     """The computed result: head counts and weight sums side by side, a chart with its table
     equivalent, the rules and hashes."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    consultation = _published(consultation_id)
     stored = db.session.execute(
         sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)).scalar_one_or_none()
     if stored is None:

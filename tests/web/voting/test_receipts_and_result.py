@@ -96,8 +96,9 @@ def test_looking_up_a_wrong_code_answers_not_found_with_a_message(client, voting
 def test_a_code_of_another_consultation_is_not_found_here(client, voting: Open, session, make_user):
     ballot = cast(session, voting, 0, "approve")
     project = admissible_project(session)
-    other = consultations.create_consultation(session, actor=make_user(roles=["manager"]),
-                                              data=consultation_data([project.id]))
+    manager = make_user(roles=["manager"])
+    other = consultations.create_consultation(session, actor=manager, data=consultation_data([project.id]))
+    consultations.change_phase(session, actor=manager, consultation=other, target=Phase.INFORMATION, now=utcnow())
     session.commit()
     page = client.get(f"/consultas/{other.id}/comprobante", query_string={"codigo": ballot.receipt_code})
     assert page.status_code == 404
