@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from participa.accounts import operations as ops
@@ -12,7 +11,7 @@ from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.admin.forms import AssignRoleForm, RevokeRoleForm, UserSearchForm
 from participa.core import db
-from participa.core.security import role_required
+from participa.core.security import acting_user, role_required
 from participa.territory.operations import list_comunas
 
 MESSAGES = {
@@ -24,14 +23,11 @@ MESSAGES = {
 }
 
 
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
 
 @role_required(Role.ADMIN)
 def list_users():
     form = UserSearchForm(request.args)
-    users = ops.list_users(db.session(), actor=_actor(), search=form.q.data or "")
+    users = ops.list_users(db.session(), actor=acting_user(), search=form.q.data or "")
     return render_template("admin/users.html", users=users, form=form, role_labels=ROLE_LABELS)
 
 
@@ -56,7 +52,8 @@ def assign_role(user_id: int):
     form = _role_form()
     if form.validate_on_submit():
         try:
-            ops.assign_role(db.session(), actor=_actor(), user=user, role=form.role.data, comuna_cut=form.comuna.data)
+            ops.assign_role(db.session(), actor=acting_user(), user=user, role=form.role.data,
+                            comuna_cut=form.comuna.data)
         except ops.AccountError as error:
             db.session.rollback()
             field = form.comuna if error.code == "comuna_required" else form.role
@@ -77,7 +74,7 @@ def revoke_role(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        ops.revoke_role(db.session(), actor=_actor(), user=user, role=form.role.data)
+        ops.revoke_role(db.session(), actor=acting_user(), user=user, role=form.role.data)
     except ops.AccountError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
-from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.admissibility.models import AdmissibilityDecision
 from participa.consultations import operations, weights
@@ -21,7 +20,7 @@ from participa.consultations.models import Consultation, PowerIndex
 from participa.consultations.rules import MAJORITIES, Phase, manual_change_allowed, next_phase
 from participa.core import db
 from participa.core.db import SANTIAGO, utcnow
-from participa.core.security import role_required
+from participa.core.security import acting_user, role_required
 from participa.projects.models import Project
 from participa.projects.rules import ProjectState
 from participa.registry.labels import TYPE_LABELS
@@ -46,9 +45,6 @@ MESSAGES = {
 }
 
 
-
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def to_utc(local: datetime) -> datetime:
@@ -172,7 +168,7 @@ def new_consultation():
     form = _form()
     if form.validate_on_submit():
         try:
-            consultation = operations.create_consultation(db.session(), actor=_actor(), data=_data(form))
+            consultation = operations.create_consultation(db.session(), actor=acting_user(), data=_data(form))
         except (operations.ConsultationError, ValueError) as error:
             db.session.rollback()
             code = error if isinstance(error, operations.ConsultationError) else operations.ConsultationError(
@@ -192,7 +188,8 @@ def edit_consultation(consultation_id: int):
     form = _form(consultation)
     if form.validate_on_submit():
         try:
-            operations.update_consultation(db.session(), actor=_actor(), consultation=consultation, data=_data(form))
+            operations.update_consultation(db.session(), actor=acting_user(), consultation=consultation,
+                                           data=_data(form))
         except operations.ConsultationError as error:
             db.session.rollback()
             form.form_errors.append(_error_text(error))
@@ -233,7 +230,8 @@ def advance(consultation_id: int):
     try:
         if target is None:
             raise operations.ConsultationError("phase_not_allowed")
-        operations.change_phase(db.session(), actor=_actor(), consultation=consultation, target=target, now=utcnow())
+        operations.change_phase(db.session(), actor=acting_user(), consultation=consultation, target=target,
+                                now=utcnow())
     except operations.ConsultationError as error:
         db.session.rollback()
         flash(_error_text(error), "error")

@@ -75,6 +75,12 @@ def init_app(app: Flask) -> None:
 MFA_SESSION_KEY = "mfa_user_id"
 
 
+def acting_user() -> Any:
+    """The signed-in person as a plain model object, to hand to operations (which never read
+    ``current_user`` themselves)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 def second_factor_passed() -> bool:
     return current_user.is_authenticated and session.get(MFA_SESSION_KEY) == current_user.id
 

@@ -7,11 +7,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields import SelectChoice
 
-from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.commitments.operations import list_commitments
 from participa.core import db
-from participa.core.security import role_required
+from participa.core.security import acting_user, role_required
 from participa.projects import labels, operations, rules
 from participa.projects.forms import AttachmentForm, ConfirmForm, ProjectForm
 from participa.projects.models import Project, ProjectAttachment
@@ -27,9 +26,6 @@ MESSAGES = {
     "attachment_type": _l("El archivo debe ser PDF, JPG o PNG."),
 }
 
-
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _form(**kwargs: object) -> ProjectForm:
@@ -60,7 +56,7 @@ def _own_project(project_id: int) -> Project:
 
 @role_required(Role.MUNICIPAL_STAFF)
 def list_projects():
-    projects = operations.comuna_projects(db.session(), _actor())
+    projects = operations.comuna_projects(db.session(), acting_user())
     return render_template("projects/list.html", projects=projects, state_labels=labels.STATE_LABELS)
 
 
@@ -69,7 +65,7 @@ def new_project():
     form = _form()
     if form.validate_on_submit():
         try:
-            project = operations.create_project(db.session(), actor=_actor(), data=_data(form))
+            project = operations.create_project(db.session(), actor=acting_user(), data=_data(form))
         except operations.ProjectError as error:
             db.session.rollback()
             form.form_errors.append(str(MESSAGES[error.code]))
@@ -89,7 +85,7 @@ def edit_project(project_id: int):
         form.commitments.data = [c.id for c in project.commitments]
     if form.validate_on_submit():
         try:
-            operations.update_project(db.session(), actor=_actor(), project=project, data=_data(form))
+            operations.update_project(db.session(), actor=acting_user(), project=project, data=_data(form))
         except operations.ProjectError as error:
             db.session.rollback()
             form.form_errors.append(str(MESSAGES[error.code]))
@@ -107,7 +103,7 @@ def submit_project(project_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        operations.submit_project(db.session(), actor=_actor(), project=project)
+        operations.submit_project(db.session(), actor=acting_user(), project=project)
     except operations.ProjectError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")
@@ -127,7 +123,7 @@ def withdraw_project(project_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        operations.withdraw_project(db.session(), actor=_actor(), project=project)
+        operations.withdraw_project(db.session(), actor=acting_user(), project=project)
     except operations.ProjectError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")
@@ -143,7 +139,7 @@ def add_attachment(project_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         try:
-            operations.add_attachment(db.session(), actor=_actor(), project=project, stream=form.file.data.stream,
+            operations.add_attachment(db.session(), actor=acting_user(), project=project, stream=form.file.data.stream,
                                       filename=form.file.data.filename or "")
         except operations.ProjectError as error:
             db.session.rollback()

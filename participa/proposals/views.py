@@ -6,13 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
-from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.db import utcnow
-from participa.core.security import role_required
+from participa.core.security import acting_user, role_required
 from participa.proposals import operations
 from participa.proposals.forms import AnswerForm, HideForm, ProposalForm, SupportForm
 from participa.proposals.models import Proposal
@@ -38,13 +37,10 @@ MESSAGES = {
 }
 
 
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
 
 def _forms(consultation: Consultation) -> tuple[ProposalForm, SupportForm]:
     form, support = ProposalForm(), SupportForm()
-    mine = represented_organisations(db.session(), _actor()) if current_user.is_authenticated else []
+    mine = represented_organisations(db.session(), acting_user()) if current_user.is_authenticated else []
     form.organisation.choices = [SelectChoice(o.id, o.legal_name) for o in mine]
     support.organisation.choices = form.organisation.choices
     form.question.choices = [SelectChoice(q.id, q.project.title) for q in consultation.questions]
@@ -75,7 +71,7 @@ def file_proposal(consultation_id: int):
         return list_proposals(consultation_id, form, 400)
     try:
         proposal = operations.file_proposal(
-            db.session(), actor=_actor(), consultation=consultation, question_id=form.question.data,
+            db.session(), actor=acting_user(), consultation=consultation, question_id=form.question.data,
             organisation_id=form.organisation.data, kind=form.kind.data, title=form.title.data, body=form.body.data,
             now=utcnow())
     except operations.ProposalError as error:
@@ -108,7 +104,7 @@ def support(proposal_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        operations.support_proposal(db.session(), actor=_actor(), proposal=proposal,
+        operations.support_proposal(db.session(), actor=acting_user(), proposal=proposal,
                                     organisation_id=form.organisation.data, now=utcnow())
     except operations.ProposalError as error:
         db.session.rollback()
@@ -127,7 +123,7 @@ def answer(proposal_id: int):
         flash(str(MESSAGES["answer_length"]), "error")
         return _back(proposal)
     try:
-        operations.answer_proposal(db.session(), actor=_actor(), proposal=proposal, text=form.text.data)
+        operations.answer_proposal(db.session(), actor=acting_user(), proposal=proposal, text=form.text.data)
     except operations.ProposalError as error:
         db.session.rollback()
         if error.code == "forbidden":
@@ -147,7 +143,7 @@ def hide(proposal_id: int):
         flash(str(MESSAGES["reason_required"]), "error")
         return _back(proposal)
     try:
-        operations.hide_proposal(db.session(), actor=_actor(), proposal=proposal, reason=form.reason.data)
+        operations.hide_proposal(db.session(), actor=acting_user(), proposal=proposal, reason=form.reason.data)
     except operations.ProposalError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")

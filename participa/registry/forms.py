@@ -40,30 +40,9 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Aplicar"))
 
 
-class CuratorFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    q = StringField(_l("Nombre o RUT"), validators=[Optional(), Length(max=120)])
-    comuna = SelectField(_l("Comuna"), validators=[Optional()])
-    tipo = SelectField(
-        _l("Tipo"),
-        choices=_any(_l("Todos")) + [SelectChoice(t.value, label) for t, label in TYPE_LABELS.items()],
-        validators=[Optional()],
-    )
-    estado = SelectField(
-        _l("Estado"),
-        choices=_any(_l("Todos")) + [SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
-        validators=[Optional()],
-    )
-    vence = IntegerField(
-        _l("Directorio vence en los próximos (días)"),
-        validators=[Optional(), NumberRange(min=0, max=3650, message=_l("Escriba un número de días entre 0 y 3650."))],
-    )
-    submit = SubmitField(_l("Filtrar"))
-
-
 class PublicFilterForm(FlaskForm):
+    """Search of the public directory (a GET form: it changes nothing, so no CSRF token)."""
+
     class Meta:
         csrf = False
 
@@ -75,6 +54,21 @@ class PublicFilterForm(FlaskForm):
         validators=[Optional()],
     )
     submit = SubmitField(_l("Buscar"))
+
+
+class CuratorFilterForm(PublicFilterForm):
+    """The curator's list: the public filters plus status and board expiry."""
+
+    estado = SelectField(
+        _l("Estado"),
+        choices=_any(_l("Todos")) + [SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],
+        validators=[Optional()],
+    )
+    vence = IntegerField(
+        _l("Directorio vence en los próximos (días)"),
+        validators=[Optional(), NumberRange(min=0, max=3650, message=_l("Escriba un número de días entre 0 y 3650."))],
+    )
+    submit = SubmitField(_l("Filtrar"))
 
 
 class RepresentationForm(FlaskForm):

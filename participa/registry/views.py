@@ -23,11 +23,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
-from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.audit.models import AuditEvent
 from participa.core import db
-from participa.core.security import role_required
+from participa.core.security import acting_user, role_required
 from participa.registry import labels, operations
 from participa.registry.forms import (
     CuratorFilterForm,
@@ -63,9 +62,6 @@ MESSAGES = {
 }
 
 
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
 
 def _comuna_choices(empty_label: str) -> list[SelectChoice]:
     return [SelectChoice("", empty_label)] + [SelectChoice(str(c.cut), c.name) for c in list_comunas(db.session())]
@@ -91,7 +87,7 @@ def list_imports():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            batch = operations.start_import(db.session(), actor=_actor(), stream=upload.stream,
+            batch = operations.start_import(db.session(), actor=acting_user(), stream=upload.stream,
                                             filename=upload.filename or "")
         except StructureError as error:
             db.session.rollback()
@@ -241,7 +237,7 @@ def change_status(org_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            operations.change_status(db.session(), actor=_actor(), organisation=organisation,
+            operations.change_status(db.session(), actor=acting_user(), organisation=organisation,
                                      action=CuratorAction(form.action.data), reason=form.reason.data)
         except operations.RegistryError as error:
             db.session.rollback()
@@ -264,7 +260,7 @@ def my_organisations():
     status = 200
     if form.validate_on_submit():
         try:
-            operations.request_representation(db.session(), actor=_actor(), org_rut=form.rut.data,
+            operations.request_representation(db.session(), actor=acting_user(), org_rut=form.rut.data,
                                               position=form.position.data, stream=form.document.data.stream,
                                               filename=form.document.data.filename or "")
         except operations.RegistryError as error:
@@ -305,7 +301,7 @@ def decide_representation(rep_id: int):
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
         abort(400)
     try:
-        operations.decide_representation(db.session(), actor=_actor(), representation=representation,
+        operations.decide_representation(db.session(), actor=acting_user(), representation=representation,
                                          approve=form.decision.data == "approve", reason=form.reason.data or "")
     except operations.RegistryError as error:
         db.session.rollback()
@@ -324,7 +320,7 @@ def revoke_representation(rep_id: int):
         flash(str(MESSAGES["reason_required"]), "error")
         return redirect(url_for("registry.show_organisation", org_id=representation.organisation_id))
     try:
-        operations.revoke_representation(db.session(), actor=_actor(), representation=representation,
+        operations.revoke_representation(db.session(), actor=acting_user(), representation=representation,
                                          reason=form.reason.data)
     except operations.RegistryError as error:
         db.session.rollback()
@@ -338,7 +334,7 @@ def revoke_representation(rep_id: int):
 @login_required
 def representation_document(rep_id: int):
     representation = db.session.get(Representation, rep_id) or abort(404)
-    if not operations.can_see_document(_actor(), representation):
+    if not operations.can_see_document(acting_user(), representation):
         abort(403)
     response = send_file(operations.document_path(representation), mimetype=representation.document_type,
                          as_attachment=True, download_name=representation.document_name)

@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from participa.accounts.models import User
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.operations import schedule_of
 from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.db import utcnow
+from participa.core.security import acting_user
 from participa.core.web import external_url
 from participa.mail.operations import send_email
 from participa.registry.models import Organisation
@@ -35,9 +35,6 @@ MESSAGES = {
 }
 CHOICE_LABELS = {"approve": _l("Aprobar"), "reject": _l("Rechazar"), "abstain": _l("Abstenerse")}
 
-
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _published(consultation_id: int) -> Consultation:
@@ -73,12 +70,12 @@ def vote(consultation_id: int):
             if organisation_id is None:
                 raise operations.VotingError("not_authorised")
             if request.form.get("step") != "confirm":
-                operations.check_ballot(db.session(), actor=_actor(), consultation=consultation,
+                operations.check_ballot(db.session(), actor=acting_user(), consultation=consultation,
                                         organisation_id=organisation_id, answers=answers, now=utcnow())
                 organisation = db.session.get(Organisation, organisation_id)
                 return render_template("voting/confirm.html", consultation=consultation, organisation=organisation,
                                        answers=answers, choice_labels=CHOICE_LABELS, form=form)
-            ballot = operations.cast_ballot(db.session(), actor=_actor(), consultation=consultation,
+            ballot = operations.cast_ballot(db.session(), actor=acting_user(), consultation=consultation,
                                             organisation_id=organisation_id, answers=answers, now=utcnow(),
                                             secret_key=current_app.config["SECRET_KEY"])
         except operations.VotingError as error:
@@ -88,14 +85,14 @@ def vote(consultation_id: int):
                 403 if error.code in ("not_authorised", "not_on_roll") else 400)
         else:
             organisation = db.session.get(Organisation, organisation_id)
-            send_email(_actor().email, _("Comprobante de voto: %(title)s", title=consultation.title),
-                       render_template("voting/email_receipt.txt", user=_actor(), consultation=consultation,
+            send_email(acting_user().email, _("Comprobante de voto: %(title)s", title=consultation.title),
+                       render_template("voting/email_receipt.txt", user=acting_user(), consultation=consultation,
                                        organisation=organisation, ballot=ballot,
                                        link=external_url("voting.receipts", consultation_id=consultation.id)),
                        key=f"receipt-{ballot.receipt_code}")
             db.session.commit()
             return redirect(url_for("voting.receipt", consultation_id=consultation.id, codigo=ballot.receipt_code))
-    organisations = operations.authorised_organisations(db.session(), _actor(), consultation)
+    organisations = operations.authorised_organisations(db.session(), acting_user(), consultation)
     is_open = voting_open(consultation.phase, schedule_of(consultation), utcnow(),
                           consultation.roll_frozen_at is not None)
     return render_template("voting/vote.html", consultation=consultation, organisations=organisations,
