@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a worker: tasks choose the reader's language with force_locale
+        return "es_CL"
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:

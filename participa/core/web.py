@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -26,8 +26,13 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for e-mails and QR codes, on the configured PUBLIC_URL."""
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, _external=False, **values)
+    """An absolute link for e-mails and QR codes, on the configured PUBLIC_URL, in a request or
+    in a worker (which has no request to build URLs from)."""
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        path = current_app.url_map.bind("", url_scheme="https").build(endpoint, values)
+    return current_app.config["PUBLIC_URL"] + path
 
 
 def client_ip() -> str:
@@ -64,6 +69,8 @@ def init_app(app: Flask) -> None:
         from participa.accounts.labels import role_label
         from participa.core.i18n import select_locale
 
+        if not has_request_context():  # a worker rendering an e-mail
+            return {"role_label": role_label}
         form = LocaleForm(formdata=None, locale=select_locale(), next=request.full_path.rstrip("?"))
         return {"locale_form": form, "current_locale": select_locale(), "role_label": role_label}
 
