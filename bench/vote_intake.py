@@ -1,32 +1,41 @@
 """Benchmark: online vote intake over HTTP (gunicorn + PostgreSQL + Redis) with 100 concurrent
 voters, beside a baseline app that does one INSERT per request under the same server settings.
 
-    .venv/bin/python bench/vote_intake.py [--orgs 2000] [--voters 1000] [--concurrency 100]
-                                          [--workers 4] [--threads 8] [--paced-rate 30]
+    .venv/bin/python bench/vote_intake.py [--orgs 2000] [--voters 3000] [--real-logins 100]
+                                          [--concurrency 100] [--workers 4] [--threads 8]
+                                          [--paced-rate 300] [--paced-votes 1500]
 
 Setup (scratch database participa_bench_votes, recreated and migrated): one consultation in the
 voting phase on one project, --orgs verified organisations on the frozen roll, each with one
 representative account (role "representative": no second factor), written with COPY (one argon2
 hash shared by all). Participa runs under gunicorn (``wsgi:app``, gthread) with REDIS_URL pointing
-at Redis db 13, so that receipt e-mails are queued in Redis as in production (nobody consumes
-them; db 13 is flushed at the end). Only 127.0.0.1 is used.
+at Redis db 13, as in production. A vote request writes the ballot only; the receipt e-mails are
+queued afterwards by the receipt task that beat runs every few seconds, run here once the votes
+are in (nobody consumes the queue; db 13 is flushed at the end). Only 127.0.0.1 is used.
 
-Client: one asyncio process, one keep-alive connection per simulated voter, no think time
-(a closed loop: each voter sends its next request as soon as the previous one answers).
+Client: one asyncio process, one keep-alive connection per simulated voter.
 
-1. sign in   GET /cuenta/ingresar, POST it with the scraped CSRF token (argon2: the slow part of
-             the run, hence --voters 1000 by default rather than the whole roll).
-2. prepare   GET /consultas/<id>/votar, POST the answers (the review step).
+1. sign in   --real-logins voters GET /cuenta/ingresar and POST it with the scraped CSRF token
+             (argon2 makes sign-in ~10/s on 2 cores: reported, not the subject here). The other
+             voters get the session cookie that form would have set (Flask-Login's user id and
+             session version, the identifier of this client's address and browser, permanent),
+             signed with the server's SECRET_KEY, so that thousands of votes can be measured.
+2. prepare   GET /consultas/<id>/votar (which must offer the voter's organisation), POST the
+             answers (the review step).
 3. warm-up   a few voters confirm (not measured; fills each worker's statement caches).
-4. VOTE      --voters voters POST the same form with step=confirm, 100 at a time. Only this is
-             measured: votes/s (successful confirms / wall time) and latency percentiles, with the
-             CPU time each process spent per vote.
-5. paced     optional open loop: more voters confirm at a fixed rate; latency from the due time.
+4. VOTE      --voters voters POST the same form with step=confirm, --concurrency at a time with
+             no think time (a closed loop). Measured: votes/s (successful confirms / wall time),
+             latency percentiles, and the CPU time each process spent per vote. This gives the
+             throughput target (>= 70 % of the baseline's).
+5. paced     an open loop: --paced-votes voters confirm at --paced-rate votes/s, at most
+             --concurrency in flight; latency from each vote's due time (waiting counts). This gives
+             the latency target (p95 < 100 ms): in the closed loop the mean latency is, by Little's
+             law, concurrency / throughput, over 100 ms for the baseline itself on 2 cores.
 Then bench/baseline_app.py under the same gunicorn settings, loaded by the same client with the
 same concurrency (warm-up, --baseline-requests requests, the same paced phase). Then the checks:
 one effective vote per organisation, ballots = successful responses = audit events = receipts
-queued in Redis. If a target is missed (throughput >= 70 % of the baseline, p95 < 100 ms), the
-confirm request is profiled in-process (Flask test client, same database and Redis, cProfile).
+pending = e-mails the receipt task queues in Redis. If a target is missed, the confirm request is
+profiled in-process (Flask test client, same database and Redis, cProfile).
 """
 
 from __future__ import annotations
@@ -169,6 +178,7 @@ class Voter:
     email: str
     organisation_id: int
     choice: str
+    user_id: int = 0
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str = ""
     signed_in: bool = False
@@ -267,6 +277,31 @@ async def run_paced(items: Iterable[Any], rate: float, max_in_flight: int, port:
     while not pool.empty():
         await pool.get_nowait().close()
     return PhaseResult(wall, latencies, len(latencies), failures, done, len(items) - done)
+
+
+def mint_sessions(app, voters: list[Voter]) -> None:
+    """Give each voter the session cookie the login form would have set: Flask-Login's user id
+    with the session version (1 for these accounts), the identifier of this client's address
+    and User-Agent (its session protection), permanent; signed as the server signs it."""
+    import sqlalchemy as sa
+
+    from participa.accounts.views import login_manager
+    from participa.core import db
+
+    with app.app_context():
+        ids = dict(db.session.execute(sa.select(sa.column("email"), sa.column("id")).select_from(sa.table("users"))
+                                      .where(sa.column("email").in_([v.email for v in voters]))).all())
+        db.session.rollback()
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                                  headers={"User-Agent": USER_AGENT}):
+        identifier = login_manager._session_identifier_generator()
+    serializer = app.session_interface.get_signing_serializer(app)
+    name = app.config["SESSION_COOKIE_NAME"]
+    for voter in voters:
+        voter.user_id = ids[voter.email]
+        voter.cookies[name] = serializer.dumps({"_user_id": f"{voter.user_id}:1", "_fresh": True,
+                                                "_id": identifier, "_permanent": True})
+        voter.signed_in = True
 
 
 # --- the jobs ------------------------------------------------------------------------------
@@ -562,19 +597,23 @@ def setup(database_url: str, total_orgs: int, seed: int):
 # --- checks ----------------------------------------------------------------------------------
 
 
-def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], redis_url: str) -> list[str]:
+def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], database_url: str,
+           redis_url: str) -> list[str]:
     """A summary line, then one line per problem: one effective vote per organisation and
-    question, one ballot per successful confirm, every receipt e-mail queued."""
+    question, one ballot per successful confirm, each awaiting its receipt e-mail, which the
+    receipt task (what beat runs) then queues, once each."""
     import redis
     import sqlalchemy as sa
 
+    from participa import create_app
     from participa.core import db
+    from participa.voting.tasks import mail_receipts
 
     with app.app_context():
         s = db.session()
-        ballots, ballot_orgs = s.execute(sa.text(
-            "SELECT count(*), count(DISTINCT organisation_id) FROM ballots WHERE consultation_id = :c"),
-            {"c": consultation_id}).one()
+        ballots, ballot_orgs, pending = s.execute(sa.text(
+            "SELECT count(*), count(DISTINCT organisation_id), count(*) FILTER (WHERE receipt_mailed_at IS NULL) "
+            "FROM ballots WHERE consultation_id = :c"), {"c": consultation_id}).one()
         per_org = dict(s.execute(sa.text(
             "SELECT organisation_id, count(*) FROM votes WHERE consultation_id = :c AND effective "
             "GROUP BY organisation_id"), {"c": consultation_id}).all())
@@ -582,6 +621,12 @@ def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], 
                                {"c": consultation_id}).scalar()
         audited = s.execute(sa.text("SELECT count(*) FROM audit_events WHERE action = 'voting.ballot_cast'")).scalar()
         s.rollback()
+    mailer = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": redis_url})
+    started = time.perf_counter()
+    with mailer.app_context():
+        mail_receipts()
+    mail_seconds = time.perf_counter() - started
+    mailer.extensions["participa.engine"].dispose()
     queued = redis.Redis.from_url(redis_url).llen("mail")
     problems = []
     if ballots != len(voted):
@@ -598,11 +643,14 @@ def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], 
         problems.append(f"{superseded} superseded votes, though each organisation voted once")
     if audited != len(voted):
         problems.append(f"{audited} voting.ballot_cast audit events for {len(voted)} confirms")
+    if pending != len(voted):
+        problems.append(f"{pending} ballots awaiting their receipt e-mail for {len(voted)} confirms")
     if queued != len(voted):
         problems.append(f"{queued} receipt e-mails queued in Redis for {len(voted)} confirms")
     summary = (f"{ballots} ballots, {sum(per_org.values())} effective votes from {len(per_org)} organisations "
                f"(at most {max(per_org.values(), default=0)} per organisation and question), {superseded} "
-               f"superseded, {audited} ballot_cast audit events, {queued} receipt e-mails queued in Redis")
+               f"superseded, {audited} ballot_cast audit events, {pending} receipts pending; the receipt task "
+               f"queued {queued} e-mails in Redis in {mail_seconds:.1f} s")
     return [summary, *problems]
 
 
@@ -768,9 +816,8 @@ def profile_in_process(database_url: str, redis_url: str, consultation_id: int, 
           f"loading the signed-in user before it (Flask-Login: accounts.views._load_user) {per_vote(user):.2f} ms; "
           f"the rest: Flask/Werkzeug request handling, session cookie, CSRF check")
     callees(view, "participa/voting/views.py vote()")
-    callees(find("participa/voting/operations.py", "cast_ballot"), "participa/voting/operations.py cast_ballot()")
-    callees(find("participa/core/db.py", "commit"), "participa/core/db.py AppSession.commit() (after-commit: "
-                                                    "receipt e-mail task published to Redis)")
+    callees(find("participa/voting/views.py", "_confirm"), "participa/voting/views.py _confirm()")
+    callees(find("participa/voting/operations.py", "cast_online"), "participa/voting/operations.py cast_online()")
     table("tottime", f"top {top} functions by own time")
     app.extensions["participa.engine"].dispose()
 
@@ -782,16 +829,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=2000, help="organisations on the roll (raised if the voters "
                                                                 "of all phases need more)")
-    parser.add_argument("--voters", type=int, default=1000,
-                        help="organisations that sign in and vote in the measured phase (argon2 logins are slow)")
+    parser.add_argument("--voters", type=int, default=3000,
+                        help="organisations that vote in the measured (closed-loop) phase")
+    parser.add_argument("--real-logins", type=int, default=100,
+                        help="voters who sign in through the login form (argon2: ~10/s on 2 cores); the others "
+                             "get the session cookie that form would have set, signed with the server's key")
     parser.add_argument("--baseline-requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=50, help="votes (and baseline requests) before measuring")
-    parser.add_argument("--paced-rate", type=float, default=30.0,
-                        help="votes/s of an extra open-loop phase (and the same for the baseline); 0: none")
-    parser.add_argument("--paced-votes", type=int, default=200)
+    parser.add_argument("--paced-rate", type=float, default=300.0,
+                        help="votes/s offered in the open-loop phase, at most --concurrency in flight (and the "
+                             "same for the baseline); its p95 is the latency target's; 0: none")
+    parser.add_argument("--paced-votes", type=int, default=1500)
     parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
                         help="cProfile the confirm request in-process: when a target is missed (auto)")
     parser.add_argument("--profile-votes", type=int, default=60)
@@ -851,16 +902,20 @@ def main() -> None:
     print(f"  scratch database {sa.make_url(args.database_url).database}: 1 consultation in voting, "
           f"{len(question_ids)} question, {on_roll} organisations on the frozen roll, one representative each, "
           f"{len(voters)} of them vote over HTTP ({len(measured)} measured, {len(warm)} warm-up, {len(paced)} paced); "
-          f"receipt e-mails queued in Redis {args.redis_url}, no worker consuming; setup {setup_elapsed:.1f} s")
+          f"receipt e-mails queued in Redis {args.redis_url} by the receipt task, no worker consuming; "
+          f"setup {setup_elapsed:.1f} s")
 
     sign_in, prepare, confirm = make_jobs(consultation_id, question_ids)
     server = Server("participa", "wsgi:app", env, args, work)
     paced_result = None
     try:
         print(f"participa: wsgi:app on 127.0.0.1:{server.port}, {loadavg()}")
-        result = asyncio.run(run_phase(voters, args.concurrency, server.port, sign_in, args.phase_time_limit))
+        real, minted = voters[: args.real_logins], voters[args.real_logins:]
+        result = asyncio.run(run_phase(real, args.concurrency, server.port, sign_in, args.phase_time_limit))
         print(f"  sign in  {result.ok:>6} logins in {result.wall:6.1f} s, {result.rate():6.1f}/s (argon2); login POST "
-              f"{latency_text(result.latencies)}; failures: {failures_text(result)}")
+              f"{latency_text(result.latencies)}; failures: {failures_text(result)}; {len(minted)} more sessions "
+              f"signed with the server's key")
+        mint_sessions(app, minted)
         result = asyncio.run(run_phase(voters, args.concurrency, server.port, prepare, args.phase_time_limit))
         print(f"  prepare  {result.ok:>6} ballot pages + review POSTs in {result.wall:6.1f} s; review POST "
               f"{latency_text(result.latencies)}; failures: {failures_text(result)}")
@@ -882,7 +937,8 @@ def main() -> None:
         server.stop()
 
     voted = {v.organisation_id for v in voters if v.voted}
-    summary, *problems = verify(app, consultation_id, question_ids, voted, args.redis_url)
+    summary, *problems = verify(app, consultation_id, question_ids, voted, args.database_url,
+                                args.redis_url)
 
     baseline = Server("baseline", "baseline_app:app", env, args, work, extra=["--pythonpath", str(BENCH)],
                       health="/insert")
@@ -915,21 +971,30 @@ def main() -> None:
     rows = count_rows(app, "bench_baseline")
 
     ratio = votes.rate() / base.rate() if base.rate() else float("nan")
-    p95 = 1000 * percentile(votes.latencies, 95)
-    throughput_met, p95_met = ratio >= 0.70, p95 < 100
+    throughput_met = ratio >= 0.70
     print(f"result: participa {votes.rate():.1f} votes/s = {100 * ratio:.1f} % of the baseline's {base.rate():.1f} "
-          f"requests/s (target >= 70 %: {'met' if throughput_met else 'MISSED'}); vote p95 {p95:.0f} ms "
-          f"(target < 100 ms: {'met' if p95_met else 'MISSED'})")
-    print(f"  closed loop, so by Little's law mean latency = {args.concurrency} clients / throughput: "
-          f"{1000 * args.concurrency / max(votes.rate(), 1e-9):.0f} ms for participa, "
-          f"{1000 * args.concurrency / max(base.rate(), 1e-9):.0f} ms for the baseline")
+          f"requests/s in the closed loop (target >= 70 %: {'met' if throughput_met else 'MISSED'})")
+    if paced_result is not None and paced_result.latencies:
+        p95 = 1000 * percentile(paced_result.latencies, 95)
+        p95_met = p95 < 100 and not paced_result.failures and paced_result.ok == len(paced)
+        print(f"  vote p95 {p95:.0f} ms with {args.concurrency} concurrent voters at {args.paced_rate:.0f} votes/s "
+              f"offered (open loop; target < 100 ms: {'met' if p95_met else 'MISSED'}); the baseline's: "
+              f"{1000 * percentile(base_paced.latencies, 95) if base_paced and base_paced.latencies else 0:.0f} ms")
+    else:
+        p95_met = False
+        print("  no paced phase: the latency target is not measured")
+    print(f"  closed-loop p95: participa {1000 * percentile(votes.latencies, 95):.0f} ms, baseline "
+          f"{1000 * percentile(base.latencies, 95):.0f} ms; with no think time the mean latency is, by Little's "
+          f"law, {args.concurrency} clients / throughput: {1000 * args.concurrency / max(votes.rate(), 1e-9):.0f} ms "
+          f"for participa, {1000 * args.concurrency / max(base.rate(), 1e-9):.0f} ms for the baseline")
     print(f"checks: {summary}")
     print(f"  {len(voted)} successful confirms ({warm_result.ok} warm-up + {votes.ok} measured"
           f"{f' + {paced_result.ok} paced' if paced_result else ''}); baseline: {rows} rows for {base_ok} "
           f"successful inserts")
     if rows != base_ok:
         problems.append(f"{rows} baseline rows for {base_ok} successful inserts")
-    print("  " + ("OK: one effective vote per organisation, ballots = successful responses = queued receipts"
+    print("  " + ("OK: one effective vote per organisation, ballots = successful responses = receipts pending "
+                  "= receipt e-mails queued"
                   if not problems else "PROBLEMS: " + "; ".join(problems)))
 
     try:

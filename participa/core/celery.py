@@ -82,6 +82,11 @@ def celery_settings(app: Flask) -> dict[str, Any]:
                 "schedule": app.config["AUDIT_SEAL_INTERVAL"],
                 "options": {"queue": QUEUE_DEFAULT, "expires": app.config["AUDIT_SEAL_INTERVAL"] * 4},
             },
+            "voting-mail-receipts": {
+                "task": "voting.mail_receipts",
+                "schedule": app.config["RECEIPT_MAIL_INTERVAL"],
+                "options": {"queue": QUEUE_DEFAULT, "expires": app.config["RECEIPT_MAIL_INTERVAL"] * 4},
+            },
         },
     }
 

@@ -66,7 +66,9 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Personal pages, and account pages (which show TOTP secrets and one-time links), are
         # never stored by a browser or proxy cache.
-        signed_in = current_user and getattr(current_user, "is_authenticated", False)
+        # Read from the session, not current_user: loading the person for a header would cost
+        # the vote request a query (a stale session also gets no-store, which is harmless).
+        signed_in = "_user_id" in session
         if signed_in or (request.endpoint or "").startswith("accounts."):
             headers.setdefault("Cache-Control", "no-store")
         return response

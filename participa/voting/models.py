@@ -15,19 +15,24 @@ class Ballot(Base):
     __tablename__ = "ballots"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    # Indexed by ix_ballots_consultation_organisation (consultation first).
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     cast_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
     # online; in_person (recorded by a facilitator) takes precedence over online (a later issue).
     channel: Mapped[str] = mapped_column(sa.String(10), default="online")
     receipt_code: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    # Set once a worker has queued the receipt e-mail (voting.mail_receipts); online only.
+    receipt_mailed_at: Mapped[datetime | None]
 
     votes: Mapped[list[Vote]] = relationship(back_populates="ballot", lazy="selectin", order_by="Vote.question_id")
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("channel").in_(["online", "in_person"]), name="channel_known"),
         sa.Index("ix_ballots_consultation_organisation", "consultation_id", "organisation_id"),
+        sa.Index("ix_ballots_receipt_pending", "id", sqlite_where=sa.text("receipt_mailed_at IS NULL"),
+                 postgresql_where=sa.text("receipt_mailed_at IS NULL")),
     )
 
 

@@ -22,7 +22,7 @@ from participa.consultations.operations import majority_of, schedule_of
 from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
-from participa.core.db import utcnow
+from participa.core.db import UTCDateTime, utcnow
 from participa.registry.models import Organisation, Representation
 from participa.tally import rules as tally_rules
 from participa.voting import rules
@@ -79,6 +79,15 @@ def check_ballot(session: Session, *, actor: User, consultation: Consultation, o
     return entry
 
 
+def receipt_for(secret_key: str, *, consultation_id: int, organisation_id: int, user_id: int,
+                answers: Mapping[int, str], now: datetime) -> str:
+    """The receipt code of a ballot: a keyed hash of what was cast, by whom and when."""
+    record = {"consultation": consultation_id, "organisation": organisation_id, "at": now,
+              "answers": {str(q): c for q, c in sorted(answers.items())}, "by": user_id,
+              "nonce": sha256_hex(f"{now.isoformat()}{organisation_id}{user_id}".encode())[:16]}
+    return rules.receipt_code(receipt_salt(secret_key), record)
+
+
 def cast_ballot(session: Session, *, actor: User, consultation: Consultation, organisation_id: int,
                 answers: Mapping[int, str], now: datetime, secret_key: str) -> Ballot:
     """Record an organisation's answers in the request's transaction (never only in the broker).
@@ -86,11 +95,15 @@ def cast_ballot(session: Session, *, actor: User, consultation: Consultation, or
     One effective vote per organisation and question: the roll entry is locked so that two
     requests of one organisation take turns, and a partial unique index refuses a second
     effective vote even if they did not. Under the 'last' policy earlier votes are kept,
-    marked superseded; under 'first' a second ballot is refused."""
+    marked superseded; under 'first' a second ballot is refused. On PostgreSQL the online path
+    (:func:`cast_online`) runs the same checks in the database function ``cast_online_ballot``
+    (migration 0007)."""
     check_ballot(session, actor=actor, consultation=consultation, organisation_id=organisation_id,
                  answers=answers, now=now, lock=True)
+    # By question and organisation: the unique index of effective votes, however many votes
+    # the consultation already holds (the answers are the consultation's questions, checked).
     previous = list(session.execute(
-        sa.select(Vote).where(Vote.consultation_id == consultation.id, Vote.organisation_id == organisation_id,
+        sa.select(Vote).where(Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id,
                               Vote.effective)
     ).scalars())
     if previous and consultation.revote_policy == "first":
@@ -99,12 +112,11 @@ def cast_ballot(session: Session, *, actor: User, consultation: Consultation, or
         vote.effective = False
         vote.superseded_at = now
     session.flush()
-    record = {"consultation": consultation.id, "organisation": organisation_id, "at": now,
-              "answers": {str(q): c for q, c in sorted(answers.items())}, "by": actor.id,
-              "nonce": sha256_hex(f"{now.isoformat()}{organisation_id}{actor.id}".encode())[:16]}
     ballot = Ballot(consultation_id=consultation.id, organisation_id=organisation_id, cast_by_id=actor.id,
                     cast_at=now, channel="online",
-                    receipt_code=rules.receipt_code(receipt_salt(secret_key), record))
+                    receipt_code=receipt_for(secret_key, consultation_id=consultation.id,
+                                             organisation_id=organisation_id, user_id=actor.id,
+                                             answers=answers, now=now))
     ballot.votes = [Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
                     for q, c in sorted(answers.items())]
     session.add(ballot)
@@ -117,6 +129,68 @@ def cast_ballot(session: Session, *, actor: User, consultation: Consultation, or
                  payload={"organisation": organisation_id, "receipt": ballot.receipt_code,
                           "superseded": len(previous)})
     return ballot
+
+
+_CAST_ONLINE_BALLOT = sa.text(
+    "SELECT cast_online_ballot(:consultation, :organisation, :user, :version, CAST(:questions AS integer[]), "
+    "CAST(:choices AS text[]), :now, :receipt)"
+).bindparams(sa.bindparam("now", type_=UTCDateTime()))
+
+
+def cast_online(session: Session, *, user_id: int, session_version: int, consultation_id: int,
+                organisation_id: int, answers: Mapping[int, str], now: datetime, secret_key: str) -> str:
+    """Cast a ballot for the person signed in with this session, and return its receipt code.
+
+    The person is checked here, not before (still active, session not ended): the confirm step
+    of an online vote is the platform's busiest request, so on PostgreSQL everything, checks and
+    writes, is one call to the database function ``cast_online_ballot``; elsewhere the same
+    rules run through :func:`cast_ballot`. Refusals raise :class:`VotingError` with the same
+    codes, plus ``signed_out`` and ``not_found`` (no such consultation, or a draft). The
+    receipt e-mail is queued by a worker (task ``voting.mail_receipts``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        user = session.get(User, user_id)
+        if user is None or not user.active or user.session_version != session_version:
+            raise VotingError("signed_out")
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is None or consultation.phase == Phase.DRAFT:
+            raise VotingError("not_found")
+        return cast_ballot(session, actor=user, consultation=consultation, organisation_id=organisation_id,
+                           answers=answers, now=now, secret_key=secret_key).receipt_code
+    receipt = receipt_for(secret_key, consultation_id=consultation_id, organisation_id=organisation_id,
+                          user_id=user_id, answers=answers, now=now)
+    ordered = sorted(answers.items())
+    try:
+        status = session.connection().execute(_CAST_ONLINE_BALLOT, {
+            "consultation": consultation_id, "organisation": organisation_id, "user": user_id,
+            "version": session_version, "questions": [q for q, _ in ordered], "choices": [c for _, c in ordered],
+            "now": now, "receipt": receipt,
+        }).scalar_one()
+    except IntegrityError as error:
+        raise VotingError("concurrent") from error
+    if status != "ok":
+        raise VotingError(status)
+    return receipt
+
+
+def pending_receipts(session: Session, limit: int) -> list[sa.Row]:
+    """Online ballots whose receipt e-mail is not queued yet, oldest first, locked (others skip
+    them) until the transaction ends; each row: ballot id, receipt code, consultation id and
+    title, organisation name, the caster's e-mail, name and language."""
+    query = (
+        sa.select(Ballot.id, Ballot.receipt_code, Ballot.consultation_id, Consultation.title,
+                  Organisation.legal_name, User.email, User.name, User.locale)
+        .join(Consultation, Consultation.id == Ballot.consultation_id)
+        .join(Organisation, Organisation.id == Ballot.organisation_id)
+        .join(User, User.id == Ballot.cast_by_id)
+        .where(Ballot.receipt_mailed_at.is_(None), Ballot.channel == "online")
+        .order_by(Ballot.id).limit(limit)
+        .with_for_update(of=Ballot, skip_locked=True)
+    )
+    return list(session.execute(query))
+
+
+def mark_receipts_mailed(session: Session, ballot_ids: list[int], now: datetime) -> None:
+    session.execute(sa.update(Ballot).where(Ballot.id.in_(ballot_ids)).values(receipt_mailed_at=now))
 
 
 # --- closing: vote admissibility and the tally ----------------------------------------------

@@ -4,15 +4,22 @@ import time
 
 import sqlalchemy as sa
 from celery import shared_task
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.celery import TASK_SOFT_TIME_LIMIT
+from participa.core.db import utcnow
+from participa.core.web import external_url
+from participa.mail.operations import send_email
 from participa.voting import operations
 from participa.voting.models import TallyResult
 
 JUDGE_CHUNK = 100_000
+RECEIPT_BATCH = 500
 WORK_BUDGET_SECONDS = TASK_SOFT_TIME_LIMIT * 0.6
 
 
@@ -39,4 +46,30 @@ def close_consultation(consultation_id: int) -> None:
             return
     session.commit()
     operations.close_consultation(session, consultation_id)
+    session.commit()
+
+
+@shared_task(name="voting.mail_receipts", ignore_result=True)
+def mail_receipts() -> None:
+    """Queue the receipt e-mail of every online ballot that has none yet, in the voter's
+    language. Run by beat every few seconds (``RECEIPT_MAIL_INTERVAL``), and right after each
+    vote in embedded mode: the vote request itself only writes the ballot. Each batch is one
+    transaction that marks its ballots and queues their messages, under stable keys, so a
+    re-delivered task mails nobody twice; two workers skip each other's locked ballots."""
+    session = db.session()
+    languages = current_app.config["LANGUAGES"]
+    deadline = time.monotonic() + WORK_BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        rows = operations.pending_receipts(session, RECEIPT_BATCH)
+        if not rows:
+            break
+        for row in rows:
+            with force_locale(row.locale if row.locale in languages else "es_CL"):
+                body = render_template("voting/email_receipt.txt", name=row.name, organisation=row.legal_name,
+                                       title=row.title, receipt_code=row.receipt_code,
+                                       link=external_url("voting.receipts", consultation_id=row.consultation_id))
+                send_email(row.email, _("Comprobante de voto: %(title)s", title=row.title), body,
+                           key=f"receipt-{row.receipt_code}")
+        operations.mark_receipts_mailed(session, [row.id for row in rows], utcnow())
+        session.commit()
     session.commit()

@@ -6,22 +6,21 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, logout_user
 
+from participa.accounts.views import login_manager, session_identity
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.operations import schedule_of
 from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.db import utcnow
 from participa.core.security import acting_user
-from participa.core.web import external_url
-from participa.mail.operations import send_email
 from participa.registry.models import Organisation
 from participa.voting import operations, rules
 from participa.voting.forms import BallotForm, ReceiptForm
 from participa.voting.models import Ballot, TallyResult, Vote
+from participa.voting.tasks import mail_receipts
 
 MESSAGES = {
     "closed": _l("La votación no está abierta: revise las fechas de la consulta."),
@@ -54,50 +53,105 @@ def _answers(consultation: Consultation) -> dict[int, str]:
     return answers
 
 
-@login_required
+INT4_MAX = 2**31 - 1
+
+
+def _posted_answers() -> dict[int, str]:
+    """Every answer posted as q-<question id>, without loading the questions: the database
+    compares them with the consultation's (a forged or foreign question makes it incomplete)."""
+    answers = {}
+    for key, value in request.form.items():
+        if key.startswith("q-") and value:
+            number = key[2:]
+            if not (number.isascii() and number.isdigit()) or int(number) > INT4_MAX:
+                raise operations.VotingError("incomplete")
+            answers[int(number)] = value
+    return answers
+
+
+def _organisation_posted() -> int | None:
+    """The organisation chosen in the form; an id no organisation can have becomes 0 (none)."""
+    organisation_id = request.form.get("organisation", type=int)
+    if organisation_id is not None and abs(organisation_id) > INT4_MAX:
+        return 0
+    return organisation_id
+
+
+def _status_of(code: str) -> int:
+    if code in ("concurrent", "already_voted"):
+        return 409
+    return 403 if code in ("not_authorised", "not_on_roll") else 400
+
+
 def vote(consultation_id: int):
-    """Pick the organisation, answer each question, confirm, get a receipt (DESIGN §4)."""
+    """Pick the organisation, answer each question, review, confirm, get a receipt (DESIGN §4)."""
+    if request.method == "POST" and request.form.get("step") == "confirm":
+        return _confirm(consultation_id)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     consultation = _published(consultation_id)
     form = BallotForm()
-    errors: list[str] = []
-    status = 200
     if request.method == "POST":
         if not form.validate():
             abort(400)
         answers = _answers(consultation)
-        organisation_id = request.form.get("organisation", type=int)
+        organisation_id = _organisation_posted()
         try:
             if organisation_id is None:
                 raise operations.VotingError("not_authorised")
-            if request.form.get("step") != "confirm":
-                operations.check_ballot(db.session(), actor=acting_user(), consultation=consultation,
-                                        organisation_id=organisation_id, answers=answers, now=utcnow())
-                organisation = db.session.get(Organisation, organisation_id)
-                return render_template("voting/confirm.html", consultation=consultation, organisation=organisation,
-                                       answers=answers, choice_labels=CHOICE_LABELS, form=form)
-            ballot = operations.cast_ballot(db.session(), actor=acting_user(), consultation=consultation,
-                                            organisation_id=organisation_id, answers=answers, now=utcnow(),
-                                            secret_key=current_app.config["SECRET_KEY"])
+            operations.check_ballot(db.session(), actor=acting_user(), consultation=consultation,
+                                    organisation_id=organisation_id, answers=answers, now=utcnow())
         except operations.VotingError as error:
             db.session.rollback()
-            errors.append(str(MESSAGES[error.code]))
-            status = 409 if error.code in ("concurrent", "already_voted") else (
-                403 if error.code in ("not_authorised", "not_on_roll") else 400)
-        else:
-            organisation = db.session.get(Organisation, organisation_id)
-            send_email(acting_user().email, _("Comprobante de voto: %(title)s", title=consultation.title),
-                       render_template("voting/email_receipt.txt", user=acting_user(), consultation=consultation,
-                                       organisation=organisation, ballot=ballot,
-                                       link=external_url("voting.receipts", consultation_id=consultation.id)),
-                       key=f"receipt-{ballot.receipt_code}")
-            db.session.commit()
-            return redirect(url_for("voting.receipt", consultation_id=consultation.id, codigo=ballot.receipt_code))
+            return _ballot_page(consultation, form, error.code)
+        organisation = db.session.get(Organisation, organisation_id)
+        return render_template("voting/confirm.html", consultation=consultation, organisation=organisation,
+                               answers=answers, choice_labels=CHOICE_LABELS, form=form)
+    return _ballot_page(consultation, form, None)
+
+
+def _confirm(consultation_id: int):
+    """The vote itself, the busiest request of a consultation: no page is rendered and nobody
+    is loaded before the one database call of :func:`operations.cast_online`, which checks the
+    person (active, session current), the window, the roll, the representation and the answers,
+    then writes. CSRF was checked before the view, as for every form. The receipt e-mail is
+    queued by a worker, not here."""
+    identity = session_identity()
+    if identity is None:
+        return login_manager.unauthorized()
+    if consultation_id > INT4_MAX:
+        abort(404)
+    organisation_id = _organisation_posted()
+    try:
+        if organisation_id is None:
+            raise operations.VotingError("not_authorised")
+        receipt_code = operations.cast_online(
+            db.session(), user_id=identity[0], session_version=identity[1], consultation_id=consultation_id,
+            organisation_id=organisation_id, answers=_posted_answers(), now=utcnow(),
+            secret_key=current_app.config["SECRET_KEY"])
+    except operations.VotingError as error:
+        db.session.rollback()
+        if error.code == "signed_out":
+            logout_user()
+            return login_manager.unauthorized()
+        if error.code == "not_found":
+            abort(404)
+        return _ballot_page(_published(consultation_id), BallotForm(), error.code)
+    if current_app.config["TASKS_EAGER"]:
+        db.after_commit(mail_receipts.delay, once=True)  # no beat in embedded mode
+    db.session.commit()
+    return redirect(url_for("voting.receipt", consultation_id=consultation_id, codigo=receipt_code))
+
+
+def _ballot_page(consultation: Consultation, form: BallotForm, error: str | None):
+    """The ballot, with the refusal's reason if there is one."""
     organisations = operations.authorised_organisations(db.session(), acting_user(), consultation)
     is_open = voting_open(consultation.phase, schedule_of(consultation), utcnow(),
                           consultation.roll_frozen_at is not None)
+    errors = [str(MESSAGES[error])] if error else []
     return render_template("voting/vote.html", consultation=consultation, organisations=organisations,
                            is_open=is_open, form=form, errors=errors, choice_labels=CHOICE_LABELS,
-                           selected=request.form), status
+                           selected=request.form), (_status_of(error) if error else 200)
 
 
 def receipt(consultation_id: int):

@@ -1,7 +1,8 @@
 """End to end on PostgreSQL + Redis with real workers: a comuna submits a project, a worker finds
 it admissible, a consultation opens, a worker freezes the roll, organisations file proposals, 50
-organisations vote, voting closes, a worker applies vote admissibility and counts, and the result
-is a binding verdict (issue #4)."""
+organisations vote online (one database call each) and a worker mails their receipts, voting
+closes, a worker applies vote admissibility and counts, and the result is a binding verdict
+(issue #4)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from participa.consultations.rules import Phase
 from participa.consultations.tasks import enqueue_follow_up
 from participa.core import db
 from participa.core.db import utcnow
+from participa.mail.models import OutboxMessage
 from participa.projects import operations as projects
 from participa.projects.models import Project
 from participa.projects.tasks import evaluate_project
@@ -27,7 +29,7 @@ from participa.proposals.models import Proposal
 from participa.proposals.tasks import evaluate_proposal
 from participa.voting import operations as voting
 from participa.voting.models import TallyResult
-from participa.voting.tasks import close_consultation
+from participa.voting.tasks import close_consultation, mail_receipts
 from tests.fixtures.accounts import create_user
 from tests.fixtures.consultations import consultation_data, project_data, representative_of
 from tests.fixtures.processes import wait_for
@@ -105,10 +107,30 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
 
         consultation = fresh(Consultation, consultation_id)
         choices = ["approve"] * 30 + ["reject"] * 15 + ["abstain"] * 5
+        receipts = []
         for (org, person), choice in zip(people, choices, strict=True):
-            voting.cast_ballot(db.session(), actor=person, consultation=consultation, organisation_id=org.id,
-                               answers={question_id: choice}, now=utcnow(), secret_key=app.config["SECRET_KEY"])
+            receipts.append(voting.cast_online(
+                db.session(), user_id=person.id, session_version=person.session_version,
+                consultation_id=consultation_id, organisation_id=org.id, answers={question_id: choice},
+                now=utcnow(), secret_key=app.config["SECRET_KEY"]))
             db.session.commit()
+
+        # Beat's receipt task, sent twice at once (as if two beats overlapped): each voter gets
+        # one e-mail with its receipt code.
+        mail_receipts.delay()
+        mail_receipts.delay()
+        keys = [f"receipt-{code}" for code in receipts]
+
+        def receipts_delivered() -> int:
+            db.session.expire_all()
+            return db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                      .where(OutboxMessage.message_key.in_(keys))).scalar_one()
+
+        wait_for(lambda: receipts_delivered() == 50, 60, "the receipt e-mails", workers["worker"])
+        mailed = {m.recipient: m.body for m in db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.message_key.in_(keys))).scalars()}
+        assert set(mailed) == {person.email for _org, person in people}
+        assert all(code in mailed[person.email] for (_org, person), code in zip(people, receipts, strict=True))
 
         consultations.change_phase(db.session(), actor=manager, consultation=consultation, target=Phase.COUNTING,
                                    now=utcnow())

@@ -101,6 +101,7 @@ def test_confirming_stores_the_ballot_and_leads_to_the_receipt_with_its_code(bro
 def test_the_receipt_code_is_sent_by_email(browser_a, voting: Open, org_a, rep_a, mail_delivery):
     post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
     (ballot,) = ballots(voting.id)
+    mail_delivery()
 
     [mail] = wait_for_mail(rep_a.email)
     assert mail.subject == "Comprobante de voto: Consulta de prueba"
@@ -273,6 +274,25 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, voting: Open):
     assert response.status_code == 302
     assert location_path(response) == "/cuenta/ingresar"
     assert_nothing_stored(voting)
+
+
+@pytest.mark.parametrize("change", ["password_changed_elsewhere", "account_deactivated"])
+def test_a_session_ended_elsewhere_cannot_confirm_a_vote(browser_a, session, voting: Open, org_a, rep_a, change):
+    """The confirm step reads the person from the session without loading them; the database
+    call still refuses a session whose account changed since (and the person is signed out)."""
+    path = f"/consultas/{voting.id}/votar"
+    token = csrf_token(browser_a, path)
+    if change == "password_changed_elsewhere":
+        rep_a.session_version += 1
+    else:
+        rep_a.active = False
+    session.commit()
+    response = browser_a.post(path, data={"csrf_token": token, "organisation": org_a.id, "step": "confirm",
+                                          **{f"q-{q}": "approve" for q in voting.question_ids}})
+    assert response.status_code == 302
+    assert location_path(response) == "/cuenta/ingresar"
+    assert_nothing_stored(voting)
+    assert browser_a.get(path).status_code == 302, "signed out"
 
 
 def test_a_ballot_without_the_csrf_token_is_refused(browser_a, voting: Open, org_a):
