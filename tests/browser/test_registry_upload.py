@@ -9,6 +9,7 @@ import urllib.request
 import pyotp
 import pytest
 from flask import Flask
+from playwright.sync_api import Error as PlaywrightError
 
 from participa.core import db
 from tests.fixtures.accounts import PASSWORD, create_user
@@ -73,7 +74,10 @@ def test_curator_uploads_a_file_sees_progress_then_the_report(
     while time.monotonic() < deadline:
         if page.get_by_role("heading", name="Informe").count():
             break
-        value = page.evaluate("() => (document.getElementById('import-bar') || {value: -1}).value")
+        try:
+            value = page.evaluate("() => (document.getElementById('import-bar') || {value: -1}).value")
+        except PlaywrightError:  # the page went on to the report while we read it
+            continue
         if value >= 0 and (not seen or value != seen[-1]):
             seen.append(int(value))
         time.sleep(0.1)

@@ -44,10 +44,12 @@ def test_a_worker_killed_mid_import_leaves_the_same_final_state(app: Flask, brok
             b = s.get(ImportBatch, batch_id)
             return b.status, b.rows_processed
 
-    wait_for(lambda: progress()[1] > 0, 60, "the import to start", first)
-    status, processed = progress()
-    assert status == "running" and processed < 60_000, "the import finished before it could be interrupted"
-    first.kill()
+    try:
+        wait_for(lambda: progress()[1] > 0, 60, "the import to start", first)
+        status, processed = progress()
+        assert status == "running" and processed < 60_000, "the import finished before it could be interrupted"
+    finally:
+        first.kill()  # never left behind to take the next run's tasks
     killed_at = time.monotonic()
     stalled = progress()
     time.sleep(2)
