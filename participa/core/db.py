@@ -7,6 +7,9 @@ Operations flush; the request or the task commits once.
 from __future__ import annotations
 
 import json
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,6 +144,29 @@ def init_app(app: Flask) -> None:
 
 def engine() -> Engine:
     return current_app.extensions["participa.engine"]
+
+
+@contextmanager
+def statement_connection(sess: Session) -> Iterator[sa.Connection]:
+    """A connection for work that is one statement and its own transaction (a database function
+    that checks and writes), run in autocommit: one round trip instead of BEGIN, the statement,
+    COMMIT, and no ORM transaction to keep.
+
+    Where ``sess`` already has a transaction, or is bound to a connection (an enclosing
+    transaction, as in the tests), the statement joins it instead and the caller commits: it
+    must see what that transaction wrote."""
+    bind = sess.get_bind()
+    if sess.in_transaction() or isinstance(bind, sa.Connection):
+        yield sess.connection()
+        return
+    autocommit = _autocommit_engines.get(bind)
+    if autocommit is None:  # shares the engine's pool
+        autocommit = _autocommit_engines[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as connection:
+        yield connection
+
+
+_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def is_postgresql() -> bool:

@@ -22,7 +22,7 @@ from participa.consultations.operations import majority_of, schedule_of
 from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
-from participa.core.db import UTCDateTime, utcnow
+from participa.core.db import UTCDateTime, statement_connection, utcnow
 from participa.registry.models import Organisation, Representation
 from participa.tally import rules as tally_rules
 from participa.voting import rules
@@ -143,10 +143,14 @@ def cast_online(session: Session, *, user_id: int, session_version: int, consult
 
     The person is checked here, not before (still active, session not ended): the confirm step
     of an online vote is the platform's busiest request, so on PostgreSQL everything, checks and
-    writes, is one call to the database function ``cast_online_ballot``; elsewhere the same
-    rules run through :func:`cast_ballot`. Refusals raise :class:`VotingError` with the same
-    codes, plus ``signed_out`` and ``not_found`` (no such consultation, or a draft). The
-    receipt e-mail is queued by a worker (task ``voting.mail_receipts``)."""
+    writes, is one call to the database function ``cast_online_ballot`` (migration 0008), made
+    in autocommit when ``session`` has no transaction yet (:func:`participa.core.db.statement_connection`):
+    the ballot is then committed when this returns. Elsewhere the same rules run through
+    :func:`cast_ballot` in the session's transaction. Refusals raise :class:`VotingError` with
+    the same codes, plus ``signed_out`` and ``not_found`` (no such consultation, or a draft).
+    Two ballots of one organisation at the same instant: the database function does not wait
+    for the first, the unique index of effective votes refuses the second (``concurrent``).
+    The receipt e-mail is queued by a worker (task ``voting.mail_receipts``)."""
     if session.get_bind().dialect.name != "postgresql":
         user = session.get(User, user_id)
         if user is None or not user.active or user.session_version != session_version:
@@ -160,11 +164,12 @@ def cast_online(session: Session, *, user_id: int, session_version: int, consult
                           user_id=user_id, answers=answers, now=now)
     ordered = sorted(answers.items())
     try:
-        status = session.connection().execute(_CAST_ONLINE_BALLOT, {
-            "consultation": consultation_id, "organisation": organisation_id, "user": user_id,
-            "version": session_version, "questions": [q for q, _ in ordered], "choices": [c for _, c in ordered],
-            "now": now, "receipt": receipt,
-        }).scalar_one()
+        with statement_connection(session) as connection:
+            status = connection.execute(_CAST_ONLINE_BALLOT, {
+                "consultation": consultation_id, "organisation": organisation_id, "user": user_id,
+                "version": session_version, "questions": [q for q, _ in ordered],
+                "choices": [c for _, c in ordered], "now": now, "receipt": receipt,
+            }).scalar_one()
     except IntegrityError as error:
         raise VotingError("concurrent") from error
     if status != "ok":

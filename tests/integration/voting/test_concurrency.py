@@ -152,9 +152,12 @@ def open_consultation(app: Flask, revote_policy: str, organisations: int = REPEA
     return committed
 
 
-def at_once(app: Flask, data: Committed, casts: list[tuple[int, int, str]]) -> dict[str, object]:
+def at_once(app: Flask, data: Committed, casts: list[tuple[int, int, str]], *, online: bool = False
+            ) -> dict[str, object]:
     """Cast each (organisation, person, choice) in its own thread, all released together; what
-    each got, by choice: "cast", a VotingError code, or the unexpected exception."""
+    each got, by choice: "cast", a VotingError code, or the unexpected exception. ``online``:
+    through the confirm step's path (operations.cast_online: on PostgreSQL the database
+    function, in autocommit since the session has no transaction), else operations.cast_ballot."""
     barrier = threading.Barrier(len(casts))
     outcomes: dict[str, object] = {}
 
@@ -168,9 +171,14 @@ def at_once(app: Flask, data: Committed, casts: list[tuple[int, int, str]]) -> d
                 session.commit()  # no transaction held while waiting at the barrier
                 barrier.wait(timeout=30)
                 try:
-                    voting.cast_ballot(session, actor=person, consultation=consultation,
-                                       organisation_id=organisation_id, answers=answers, now=utcnow(),
-                                       secret_key=SECRET)
+                    if online:
+                        voting.cast_online(session, user_id=person.id, session_version=person.session_version,
+                                           consultation_id=consultation.id, organisation_id=organisation_id,
+                                           answers=answers, now=utcnow(), secret_key=SECRET)
+                    else:
+                        voting.cast_ballot(session, actor=person, consultation=consultation,
+                                           organisation_id=organisation_id, answers=answers, now=utcnow(),
+                                           secret_key=SECRET)
                     session.commit()
                 except voting.VotingError as error:
                     session.rollback()
@@ -265,13 +273,18 @@ def check_first_policy(app: Flask, data: Committed, pair: Pair, outcomes: dict[s
 # --- free races, repeated: the database state -----------------------------------------------
 
 
+@pytest.mark.parametrize("online", [False, True], ids=["cast_ballot", "cast_online"])
 @pytest.mark.parametrize("policy", ["last", "first"])
-def test_two_simultaneous_ballots_of_one_organisation_never_leave_two_effective_votes(plain_app, policy):
+def test_two_simultaneous_ballots_of_one_organisation_never_leave_two_effective_votes(plain_app, policy, online):
     """Whatever each request got back, afterwards there is exactly one effective vote per
-    question for the organisation, and a ballot that was not stored left nothing behind."""
+    question for the organisation, and a ballot that was not stored left nothing behind. The
+    online path does not wait for the other ballot (no row lock): the loser is refused as
+    'concurrent' (or, under 'first', 'already_voted' if the winner committed first)."""
     data = open_consultation(plain_app, policy)
     for pair in data.pairs:
-        outcomes = at_once(plain_app, data, same_organisation(pair))
+        outcomes = at_once(plain_app, data, same_organisation(pair), online=online)
+        refusals = {outcome for outcome in outcomes.values() if outcome != "cast"}
+        assert refusals <= {"concurrent", "already_voted"}, outcomes
         if policy == "last":
             check_last_policy(plain_app, data, pair, outcomes)
         else:
