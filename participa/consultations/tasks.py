@@ -3,7 +3,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from celery import shared_task
 from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from participa.consultations import operations
@@ -11,6 +10,7 @@ from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.db import utcnow
+from participa.core.i18n import in_language_of
 from participa.core.web import external_url
 
 ADVANCE_LOCK_KEY = 7_431_002
@@ -80,9 +80,9 @@ def notify_phase(consultation_id: int, phase: str) -> None:
     link = external_url("consultations.show_public", consultation_id=consultation_id)
     from participa.consultations.labels import PHASE_LABELS
 
-    label = str(PHASE_LABELS.get(Phase(phase), phase))
-    with force_locale("es_CL"):
-        for user in operations.representatives_to_notify(db.session(), consultation):
+    for user in operations.representatives_to_notify(db.session(), consultation):
+        with in_language_of(user.locale):
+            label = str(PHASE_LABELS.get(Phase(phase), phase))
             send_email(user.email, _("Consulta «%(title)s»: nueva etapa", title=consultation.title),
                        render_template("consultations/email_phase.txt", user=user, consultation=consultation,
                                        phase=label, link=link),

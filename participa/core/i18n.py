@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, force_locale
 from flask_login import current_user
 
 babel = Babel()
@@ -19,6 +22,14 @@ def select_locale() -> str:
     if current_user.is_authenticated and getattr(current_user, "locale", None) in languages:
         return current_user.locale
     return request.accept_languages.best_match(list(languages), default="es_CL") or "es_CL"
+
+
+@contextmanager
+def in_language_of(locale: str | None) -> Iterator[None]:
+    """Write (an e-mail, in a worker) in a person's language: their saved one if Participa
+    offers it, else Spanish (Chile)."""
+    with force_locale(locale if locale in current_app.config["LANGUAGES"] else "es_CL"):
+        yield
 
 
 def init_app(app: Flask) -> None:

@@ -4,8 +4,7 @@ import time
 
 import sqlalchemy as sa
 from celery import shared_task
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import render_template
 from flask_babel import gettext as _
 
 from participa.consultations.models import Consultation
@@ -13,6 +12,7 @@ from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.celery import TASK_SOFT_TIME_LIMIT
 from participa.core.db import utcnow
+from participa.core.i18n import in_language_of
 from participa.core.web import external_url
 from participa.mail.operations import send_email
 from participa.voting import operations
@@ -57,14 +57,13 @@ def mail_receipts() -> None:
     transaction that marks its ballots and queues their messages, under stable keys, so a
     re-delivered task mails nobody twice; two workers skip each other's locked ballots."""
     session = db.session()
-    languages = current_app.config["LANGUAGES"]
     deadline = time.monotonic() + WORK_BUDGET_SECONDS
     while time.monotonic() < deadline:
         rows = operations.pending_receipts(session, RECEIPT_BATCH)
         if not rows:
             break
         for row in rows:
-            with force_locale(row.locale if row.locale in languages else "es_CL"):
+            with in_language_of(row.locale):
                 body = render_template("voting/email_receipt.txt", name=row.name, organisation=row.legal_name,
                                        title=row.title, receipt_code=row.receipt_code,
                                        link=external_url("voting.receipts", consultation_id=row.consultation_id))
