@@ -1025,6 +1025,7 @@ def main() -> None:
         print("  no paced phase: the latency target is not measured")
     all_votes = [x for r in rounds for x in r.votes.latencies]
     all_base = [x for r in rounds for x in r.base.latencies]
+    print(f"  closed loop, all rounds: participa {latency_text(all_votes)}; baseline {latency_text(all_base)}")
     print(f"  closed-loop p95: participa {1000 * percentile(all_votes, 95):.0f} ms, baseline "
           f"{1000 * percentile(all_base, 95):.0f} ms; with no think time the mean latency is, by Little's "
           f"law, {args.concurrency} clients / throughput: {1000 * args.concurrency / max(vote_rate, 1e-9):.0f} ms "
