@@ -97,7 +97,7 @@ def cast_ballot(session: Session, *, actor: User, consultation: Consultation, or
     effective vote even if they did not. Under the 'last' policy earlier votes are kept,
     marked superseded; under 'first' a second ballot is refused. On PostgreSQL the online path
     (:func:`cast_online`) runs the same checks in the database function ``cast_online_ballot``
-    (migration 0007)."""
+    (migration 0008), without the lock: the index alone refuses the second of two ballots."""
     check_ballot(session, actor=actor, consultation=consultation, organisation_id=organisation_id,
                  answers=answers, now=now, lock=True)
     # By question and organisation: the unique index of effective votes, however many votes
