@@ -7,7 +7,6 @@ Operations flush; the request or the task commits once.
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -159,14 +158,9 @@ def statement_connection(sess: Session) -> Iterator[sa.Connection]:
     if sess.in_transaction() or isinstance(bind, sa.Connection):
         yield sess.connection()
         return
-    autocommit = _autocommit_engines.get(bind)
-    if autocommit is None:  # shares the engine's pool
-        autocommit = _autocommit_engines[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
-    with autocommit.connect() as connection:
+    with bind.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")  # the pool resets it on return
         yield connection
-
-
-_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def is_postgresql() -> bool:
