@@ -1,6 +1,6 @@
 # Participa: two commands for a newcomer.
 #   make run   install, migrate, load demo data, serve on http://127.0.0.1:5000
-#   make test  lint, then the suite on the embedded default and on PostgreSQL + Redis + Celery
+#   make test  lint (ruff check, ruff format --check), then the suite embedded and on PostgreSQL + Redis
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -39,6 +39,7 @@ run: install
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium package for the browser tests"

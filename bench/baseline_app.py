@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from flask import Flask, request
 
 TABLE = "bench_baseline"
-CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, organisation integer NOT NULL,"
-                " choice varchar(8) NOT NULL, at timestamptz NOT NULL DEFAULT now())")
+CREATE_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, organisation integer NOT NULL,"
+    " choice varchar(8) NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+)
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/participa_bench_votes"
 

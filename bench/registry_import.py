@@ -25,14 +25,52 @@ sys.path.insert(0, str(ROOT))
 
 from participa.core.rut import check_digit  # noqa: E402
 
-COMUNAS = ["Santiago", "Renca", "Ñuñoa", "Peñalolén", "Puente Alto", "Maipú", "La Florida", "Conchalí",
-           "Estación Central", "San Joaquín", "Quilicura", "Lo Espejo", "Independencia", "Recoleta"]
-TYPES = ["Junta de Vecinos", "Organización Comunitaria Funcional", "Club Deportivo", "Centro de Padres",
-         "Unión Comunal", "Fundación", "Corporación", "Asociación"]
-WORDS = ["Villa", "Población", "Esperanza", "Los Aromos", "El Peñón", "Santa Rosa", "Nueva Aurora", "Los Álamos",
-         "Camino Real", "San José", "Las Araucarias", "Los Copihues", "Pedro Aguirre", "Lautaro"]
-HEADER = "RUT Organización;Nombre de la Organización;Tipo de Organización;Comuna;Dirección;N° de Socios;" \
-         "Fecha Inicio Directorio;Fecha Término Directorio;N° Registro"
+COMUNAS = [
+    "Santiago",
+    "Renca",
+    "Ñuñoa",
+    "Peñalolén",
+    "Puente Alto",
+    "Maipú",
+    "La Florida",
+    "Conchalí",
+    "Estación Central",
+    "San Joaquín",
+    "Quilicura",
+    "Lo Espejo",
+    "Independencia",
+    "Recoleta",
+]
+TYPES = [
+    "Junta de Vecinos",
+    "Organización Comunitaria Funcional",
+    "Club Deportivo",
+    "Centro de Padres",
+    "Unión Comunal",
+    "Fundación",
+    "Corporación",
+    "Asociación",
+]
+WORDS = [
+    "Villa",
+    "Población",
+    "Esperanza",
+    "Los Aromos",
+    "El Peñón",
+    "Santa Rosa",
+    "Nueva Aurora",
+    "Los Álamos",
+    "Camino Real",
+    "San José",
+    "Las Araucarias",
+    "Los Copihues",
+    "Pedro Aguirre",
+    "Lautaro",
+]
+HEADER = (
+    "RUT Organización;Nombre de la Organización;Tipo de Organización;Comuna;Dirección;N° de Socios;"
+    "Fecha Inicio Directorio;Fecha Término Directorio;N° Registro"
+)
 
 
 def generate(path: Path, rows: int, seed: int = 2026) -> int:
@@ -47,9 +85,17 @@ def generate(path: Path, rows: int, seed: int = 2026) -> int:
             comuna = rng.choice(COMUNAS)
             start = date(2022, 1, 1) + timedelta(days=rng.randrange(900))
             end = start + timedelta(days=3 * 365)
-            fields = [rut, f"{rng.choice(TYPES)} {rng.choice(WORDS)} {i}", rng.choice(TYPES), comuna,
-                      f"Pasaje {rng.choice(WORDS)} {rng.randrange(1, 9999)}", str(rng.randrange(15, 900)),
-                      start.strftime("%d-%m-%Y"), end.strftime("%d/%m/%Y"), str(100000 + i)]
+            fields = [
+                rut,
+                f"{rng.choice(TYPES)} {rng.choice(WORDS)} {i}",
+                rng.choice(TYPES),
+                comuna,
+                f"Pasaje {rng.choice(WORDS)} {rng.randrange(1, 9999)}",
+                str(rng.randrange(15, 900)),
+                start.strftime("%d-%m-%Y"),
+                end.strftime("%d/%m/%Y"),
+                str(100000 + i),
+            ]
             roll = rng.random()
             if roll < 0.005:
                 fields[0] = f"{number}-{'1' if check_digit(number) != '1' else '2'}"  # wrong check digit
@@ -71,8 +117,10 @@ def peak_rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench"),
+    )
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -89,8 +137,7 @@ def main() -> None:
     _recreate_postgres_database(args.database_url)
     work = Path(tempfile.mkdtemp(prefix="participa-bench-"))
     os.environ["PARTICIPA_INSTANCE"] = str(work)
-    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "REDIS_URL": None,
-                      "TASKS_EAGER": True})
+    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "REDIS_URL": None, "TASKS_EAGER": True})
     app.instance_path = str(work)
     path = work / "catastro.csv"
     bad = generate(path, args.rows)
@@ -116,11 +163,17 @@ def main() -> None:
         raw = engine.raw_connection()
         try:
             with raw.cursor() as cursor:
-                cursor.execute("CREATE TABLE scratch_copy (rut text, name text, type text, comuna text, address text,"
-                               " members text, start text, finish text, registry text)")
+                cursor.execute(
+                    "CREATE TABLE scratch_copy (rut text, name text, type text, comuna text, address text,"
+                    " members text, start text, finish text, registry text)"
+                )
                 copy_started = time.perf_counter()
-                with cursor.copy("COPY scratch_copy FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true,"
-                                 " ENCODING 'LATIN1')") as copy, path.open("rb") as source:
+                with (
+                    cursor.copy(
+                        "COPY scratch_copy FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'LATIN1')"
+                    ) as copy,
+                    path.open("rb") as source,
+                ):
                     while block := source.read(1 << 20):
                         copy.write(block)
                 copy_elapsed = time.perf_counter() - copy_started
@@ -132,8 +185,10 @@ def main() -> None:
         with engine.connect() as conn:
             version = conn.execute(sa.text("SHOW server_version")).scalar()
 
-    print(f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL {version}, "
-          f"{os.cpu_count()} cores, file {args.rows} rows / {size_mb:.1f} MB Latin-1 ';', {bad} bad rows")
+    print(
+        f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL {version}, "
+        f"{os.cpu_count()} cores, file {args.rows} rows / {size_mb:.1f} MB Latin-1 ';', {bad} bad rows"
+    )
     print(f"import (real task, per-row report): {elapsed:.2f} s, {args.rows / elapsed:,.0f} rows/s")
     print(f"  outcome: accepted {counts[0]}, updated {counts[1]}, unchanged {counts[2]}, rejected {counts[3]}")
     print(f"  peak memory (RSS of this process): {peak_rss_mb():.0f} MB (before import: {rss_before:.0f} MB)")

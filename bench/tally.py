@@ -110,8 +110,9 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
     figures: dict[str, float] = {}
     _recreate_postgres_database(database_url)
     work = Path(tempfile.mkdtemp(prefix="participa-bench-tally-"))
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-tally", "REDIS_URL": None,
-                      "TASKS_EAGER": True})
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "bench-tally", "REDIS_URL": None, "TASKS_EAGER": True}
+    )
     app.instance_path = str(work)
     rng = random.Random(seed)
     with app.app_context():
@@ -126,23 +127,35 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
         figures["people"] = t.elapsed
         manager = create_user(session, roles=["manager"])
         now = utcnow()
-        consultation = consultations.create_consultation(session, actor=manager, data=consultation_data(
-            [p.id for p in projects], title="Consulta de carga: conteo", weight_scheme={"base": "sqrt_members"},
-            voting_at=now - timedelta(hours=3), voting_ends_at=now + timedelta(hours=2)))
+        consultation = consultations.create_consultation(
+            session,
+            actor=manager,
+            data=consultation_data(
+                [p.id for p in projects],
+                title="Consulta de carga: conteo",
+                weight_scheme={"base": "sqrt_members"},
+                voting_at=now - timedelta(hours=3),
+                voting_ends_at=now + timedelta(hours=2),
+            ),
+        )
         session.commit()
         with Timer() as t:
             open_for_voting(session, consultation, manager)  # the real freeze_roll: weights, roll hash
         figures["freeze"] = t.elapsed
         question_ids = [q.id for q in consultation.questions]
-        roll = session.execute(sa.select(sa.func.count()).select_from(RollEntry)
-                               .where(RollEntry.consultation_id == consultation.id)).scalar_one()
+        roll = session.execute(
+            sa.select(sa.func.count()).select_from(RollEntry).where(RollEntry.consultation_id == consultation.id)
+        ).scalar_one()
         assert roll == orgs, f"{roll} organisations on the roll, expected {orgs}"
 
         # One online ballot per organisation, cast by its representative inside the voting window,
         # and one vote per question; each question has its own leaning so that results differ.
         with Timer() as t:
-            user_of = dict(session.execute(sa.text(
-                "SELECT organisation_id, user_id FROM representations WHERE status = 'approved'")).all())
+            user_of = dict(
+                session.execute(
+                    sa.text("SELECT organisation_id, user_id FROM representations WHERE status = 'approved'")
+                ).all()
+            )
             ballot_ids = db.next_ids(session, Ballot.__table__, orgs)
             session.commit()
             start = consultation.voting_at.replace(tzinfo=None)
@@ -151,19 +164,35 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
             raw = app.extensions["participa.engine"].raw_connection()
             try:
                 with raw.cursor() as cursor:
-                    with cursor.copy("COPY ballots (id, consultation_id, organisation_id, cast_by_id, cast_at, "
-                                     "channel, receipt_code) FROM STDIN") as copy:
+                    with cursor.copy(
+                        "COPY ballots (id, consultation_id, organisation_id, cast_by_id, cast_at, "
+                        "channel, receipt_code) FROM STDIN"
+                    ) as copy:
                         for i, ((_email, org_id), ballot_id) in enumerate(zip(people, ballot_ids, strict=True)):
-                            copy.write_row((ballot_id, consultation.id, org_id, user_of[org_id],
-                                            start + timedelta(seconds=rng.randrange(span)), "online", receipt(i)))
-                    with cursor.copy("COPY votes (ballot_id, consultation_id, question_id, organisation_id, choice, "
-                                     "effective) FROM STDIN") as copy:
+                            copy.write_row(
+                                (
+                                    ballot_id,
+                                    consultation.id,
+                                    org_id,
+                                    user_of[org_id],
+                                    start + timedelta(seconds=rng.randrange(span)),
+                                    "online",
+                                    receipt(i),
+                                )
+                            )
+                    with cursor.copy(
+                        "COPY votes (ballot_id, consultation_id, question_id, organisation_id, choice, "
+                        "effective) FROM STDIN"
+                    ) as copy:
                         block = []
                         for (_email, org_id), ballot_id in zip(people, ballot_ids, strict=True):
                             for question_id, (approve, abstain) in zip(question_ids, leaning, strict=True):
                                 draw = rng.random()
-                                choice = "abstain" if draw < abstain else (
-                                    "approve" if draw < abstain + (1 - abstain) * approve else "reject")
+                                choice = (
+                                    "abstain"
+                                    if draw < abstain
+                                    else ("approve" if draw < abstain + (1 - abstain) * approve else "reject")
+                                )
                                 block.append(f"{ballot_id}\t{consultation.id}\t{question_id}\t{org_id}\t{choice}\tt\n")
                             if len(block) >= 100_000:
                                 copy.write("".join(block))
@@ -175,8 +204,9 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
             finally:
                 raw.close()
         figures["copy"] = t.elapsed
-        consultations.change_phase(session, actor=manager, consultation=consultation, target=Phase.COUNTING,
-                                   now=utcnow())
+        consultations.change_phase(
+            session, actor=manager, consultation=consultation, target=Phase.COUNTING, now=utcnow()
+        )
         session.commit()
         consultation_id, manager_id = consultation.id, manager.id
     return app, consultation_id, question_ids, manager_id, figures
@@ -187,11 +217,19 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=50_000)
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
-                        help="cProfile one more count(): when a target is missed (auto)")
+    parser.add_argument(
+        "--profile",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="cProfile one more count(): when a target is missed (auto)",
+    )
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_TALLY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench_tally"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_TALLY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench_tally"
+        ),
+    )
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -204,20 +242,25 @@ def main() -> None:
     from participa.voting.models import TallyResult
 
     started_all = time.perf_counter()
-    app, consultation_id, question_ids, _manager_id, figures = setup(args.database_url, args.orgs, args.questions,
-                                                                     args.seed)
+    app, consultation_id, question_ids, _manager_id, figures = setup(
+        args.database_url, args.orgs, args.questions, args.seed
+    )
     votes_total = args.orgs * args.questions
     engine = app.extensions["participa.engine"]
     with engine.connect() as conn:
         version = conn.execute(sa.text("SHOW server_version")).scalar()
         work_mem = conn.execute(sa.text("SHOW work_mem")).scalar()
-    print(f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL "
-          f"{str(version).split()[0]} (work_mem {work_mem}), {os.cpu_count()} cores, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"  scratch database {sa.make_url(args.database_url).database}: {args.orgs:,} organisations on the "
-          f"roll (real freeze_roll, sqrt_members weights: {figures['freeze']:.1f} s), {args.questions} questions, "
-          f"{args.orgs:,} ballots and {votes_total:,} votes written with COPY ({figures['copy']:.1f} s); "
-          f"setup {time.perf_counter() - started_all:.0f} s")
+    print(
+        f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL "
+        f"{str(version).split()[0]} (work_mem {work_mem}), {os.cpu_count()} cores, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"  scratch database {sa.make_url(args.database_url).database}: {args.orgs:,} organisations on the "
+        f"roll (real freeze_roll, sqrt_members weights: {figures['freeze']:.1f} s), {args.questions} questions, "
+        f"{args.orgs:,} ballots and {votes_total:,} votes written with COPY ({figures['copy']:.1f} s); "
+        f"setup {time.perf_counter() - started_all:.0f} s"
+    )
 
     # --- the real close: admissibility then count, timed apart, in one transaction ------------
     timings: dict[str, Timer] = {}
@@ -230,6 +273,7 @@ def main() -> None:
             t.peak = peak_rss_mb()  # the process's peak so far: it rises only if this step set it
             timings[name] = t
             return value
+
         return wrapper
 
     with app.app_context():
@@ -271,15 +315,26 @@ def main() -> None:
         # The pure function alone, over the same admitted ballots in another order.
         consultation = session.get(Consultation, consultation_id)
         with Timer() as load_timer:
-            roll = [tally_rules.RollEntry(org_id, Decimal(weight)) for org_id, weight in session.execute(sa.text(
-                "SELECT organisation_id, weight FROM roll_entries WHERE consultation_id = :c"), {"c": consultation_id})]
+            roll = [
+                tally_rules.RollEntry(org_id, Decimal(weight))
+                for org_id, weight in session.execute(
+                    sa.text("SELECT organisation_id, weight FROM roll_entries WHERE consultation_id = :c"),
+                    {"c": consultation_id},
+                )
+            ]
             # naive UTC from the driver; count() reads aware UTC through the ORM's column type
-            ballots = [tally_rules.Ballot(o, q, c, at.replace(tzinfo=UTC), i) for i, o, q, c, at in session.execute(
-                sa.text(
-                "SELECT v.id, v.organisation_id, v.question_id, v.choice, b.cast_at FROM votes v "
-                "JOIN ballots b ON b.id = v.ballot_id JOIN admissibility_decisions d ON d.subject_type = 'vote' "
-                "AND d.subject_id = v.id AND d.run = :run WHERE v.consultation_id = :c AND d.admissible"),
-                {"c": consultation_id, "run": run}).all()]
+            ballots = [
+                tally_rules.Ballot(o, q, c, at.replace(tzinfo=UTC), i)
+                for i, o, q, c, at in session.execute(
+                    sa.text(
+                        "SELECT v.id, v.organisation_id, v.question_id, v.choice, b.cast_at FROM votes v "
+                        "JOIN ballots b ON b.id = v.ballot_id "
+                        "JOIN admissibility_decisions d ON d.subject_type = 'vote' AND d.subject_id = v.id "
+                        "AND d.run = :run WHERE v.consultation_id = :c AND d.admissible"
+                    ),
+                    {"c": consultation_id, "run": run},
+                ).all()
+            ]
         random.Random(args.seed).shuffle(ballots)
         random.Random(args.seed + 1).shuffle(roll)
         rules = operations.tally_rules_of(consultation)
@@ -290,9 +345,12 @@ def main() -> None:
         del ballots, roll
         session.rollback()
 
-        decisions = session.execute(sa.text(
-            "SELECT count(*), count(*) FILTER (WHERE admissible) FROM admissibility_decisions WHERE run = :run"),
-            {"run": run}).one()
+        decisions = session.execute(
+            sa.text(
+                "SELECT count(*), count(*) FILTER (WHERE admissible) FROM admissibility_decisions WHERE run = :run"
+            ),
+            {"run": run},
+        ).one()
         session.rollback()
 
     # Does the tally agree with SQL? Heads and weight sums per question and choice.
@@ -311,31 +369,49 @@ def main() -> None:
     ratio_met, absolute_met = ratio < 3, count_1.elapsed < 5
     identical = sha_1 == sha_2 == sha256_hex(canonical_1) and canonical_1 == canonical_2
     pure_same = canonical_3 == canonical_1
-    print(f"(e) admissibility (judge_votes: {votes_total:,} votes, every rule, decisions written with COPY): "
-          f"{judge.elapsed:.2f} s ({judge.cpu:.2f} s CPU in this process), {votes_total / judge.elapsed:,.0f} "
-          f"votes/s; {decisions[0]:,} decisions, {decisions[1]:,} admissible")
-    print(f"(a) tally step (count: aggregate the admitted votes, exact tally, canonical JSON, SHA-256): "
-          f"{count_1.elapsed:.2f} s ({count_1.cpu:.2f} s CPU in this process); second run {count_2.elapsed:.2f} s")
-    print(f"    close_consultation end to end (admissibility + count + phase + audit + commit): "
-          f"{close_timer.elapsed:.2f} s")
-    print(f"    pure tally() alone on {votes_total:,} preloaded ballots (shuffled): {pure_timer.elapsed:.2f} s "
-          f"(loading them with raw SQL into tally.Ballot objects: {load_timer.elapsed:.2f} s)")
-    print(f"(b) raw SQL SUM(weight) GROUP BY question, choice over votes JOIN roll_entries: "
-          f"{raw_times[0]:.3f} s, again {raw_times[1]:.3f} s; the same restricted to this close's admitted votes "
-          f"(+ JOIN admissibility_decisions): {t_admitted.elapsed:.3f} s ({len(admitted_rows)} groups)")
-    print(f"(c) count / raw SQL: {ratio:.1f}x (target under 3x: {'met' if ratio_met else 'MISSED'}); "
-          f"count {count_1.elapsed:.2f} s (target under 5 s: {'met' if absolute_met else 'MISSED'}); "
-          f"count / the admitted-votes aggregate: {count_1.elapsed / t_admitted.elapsed:.1f}x")
-    print(f"(d) canonical JSON ({len(canonical_1):,} bytes): close sha256 {sha_1}, second count {sha_2}: "
-          f"{'IDENTICAL (byte for byte)' if identical else 'DIFFERENT'}; the pure tally() over the same ballots "
-          f"shuffled: {sha_3[:16]}..., {'the same bytes' if pure_same else 'DIFFERENT bytes'}")
-    print(f"    agreement with SQL: {'heads and weight sums equal' if not mismatches else f'{mismatches} MISMATCHES'} "
-          f"for {len(data['questions'])} questions x 3 choices; counted {data['counted']:,}, roll total weight "
-          f"{data['roll_total_weight']}")
-    print(f"peak RSS of this process: {peak_before:.0f} MB before close_consultation (RSS {rss_before:.0f} MB), "
-          f"{judge.peak:.0f} MB after admissibility, {count_1.peak:.0f} MB after count (RSS {rss_after_close:.0f} MB "
-          f"after close); {peak_rss_mb():.0f} MB at the end, after this script's own copy of the {votes_total:,} "
-          f"ballots for the pure-function check")
+    print(
+        f"(e) admissibility (judge_votes: {votes_total:,} votes, every rule, decisions written with COPY): "
+        f"{judge.elapsed:.2f} s ({judge.cpu:.2f} s CPU in this process), {votes_total / judge.elapsed:,.0f} "
+        f"votes/s; {decisions[0]:,} decisions, {decisions[1]:,} admissible"
+    )
+    print(
+        f"(a) tally step (count: aggregate the admitted votes, exact tally, canonical JSON, SHA-256): "
+        f"{count_1.elapsed:.2f} s ({count_1.cpu:.2f} s CPU in this process); second run {count_2.elapsed:.2f} s"
+    )
+    print(
+        f"    close_consultation end to end (admissibility + count + phase + audit + commit): "
+        f"{close_timer.elapsed:.2f} s"
+    )
+    print(
+        f"    pure tally() alone on {votes_total:,} preloaded ballots (shuffled): {pure_timer.elapsed:.2f} s "
+        f"(loading them with raw SQL into tally.Ballot objects: {load_timer.elapsed:.2f} s)"
+    )
+    print(
+        f"(b) raw SQL SUM(weight) GROUP BY question, choice over votes JOIN roll_entries: "
+        f"{raw_times[0]:.3f} s, again {raw_times[1]:.3f} s; the same restricted to this close's admitted votes "
+        f"(+ JOIN admissibility_decisions): {t_admitted.elapsed:.3f} s ({len(admitted_rows)} groups)"
+    )
+    print(
+        f"(c) count / raw SQL: {ratio:.1f}x (target under 3x: {'met' if ratio_met else 'MISSED'}); "
+        f"count {count_1.elapsed:.2f} s (target under 5 s: {'met' if absolute_met else 'MISSED'}); "
+        f"count / the admitted-votes aggregate: {count_1.elapsed / t_admitted.elapsed:.1f}x"
+    )
+    print(
+        f"(d) canonical JSON ({len(canonical_1):,} bytes): close sha256 {sha_1}, second count {sha_2}: "
+        f"{'IDENTICAL (byte for byte)' if identical else 'DIFFERENT'}; the pure tally() over the same ballots "
+        f"shuffled: {sha_3[:16]}..., {'the same bytes' if pure_same else 'DIFFERENT bytes'}"
+    )
+    print(
+        f"    agreement with SQL: {'heads and weight sums equal' if not mismatches else f'{mismatches} MISMATCHES'} "
+        f"for {len(data['questions'])} questions x 3 choices; counted {data['counted']:,}, roll total weight "
+        f"{data['roll_total_weight']}"
+    )
+    print(
+        f"peak RSS of this process: {peak_before:.0f} MB before close_consultation (RSS {rss_before:.0f} MB), "
+        f"{judge.peak:.0f} MB after admissibility, {count_1.peak:.0f} MB after count (RSS {rss_after_close:.0f} MB "
+        f"after close); {peak_rss_mb():.0f} MB at the end, after this script's own copy of the {votes_total:,} "
+        f"ballots for the pure-function check"
+    )
 
     if args.profile == "always" or (args.profile == "auto" and not (ratio_met and absolute_met)):
         profile_count(app, consultation_id, run, args.top)
@@ -391,8 +467,7 @@ def profile_count(app, consultation_id: int, run: str, top: int) -> None:
             sa.event.remove(engine, "after_cursor_execute", after)
             savepoint.rollback()
         _seconds, slowest, parameters = max(sent, key=lambda item: item[0])
-        plan = [row[0] for row in session.connection().exec_driver_sql(
-            "EXPLAIN ANALYZE " + slowest, parameters)]
+        plan = [row[0] for row in session.connection().exec_driver_sql("EXPLAIN ANALYZE " + slowest, parameters)]
         session.rollback()
     stats = pstats.Stats(profiler)
 
@@ -415,10 +490,14 @@ def profile_count(app, consultation_id: int, run: str, top: int) -> None:
 
     print(f"profile of count() (cProfile on: {elapsed:.2f} s; a profiler slows Python-heavy code more than SQL):")
     callees(find("participa/voting/operations.py", "count"), "participa/voting/operations.py count()")
-    callees(find("participa/tally/rules.py", "tally"), "participa/tally/rules.py tally() (it drains the row "
-                                                        "generator, so its time includes fetching the votes)")
-    callees(find("participa/voting/operations.py", "<genexpr>"), "the generator in count() that turns each "
-                                                                  "row into a tally.Ballot")
+    callees(
+        find("participa/tally/rules.py", "tally"),
+        "participa/tally/rules.py tally() (it drains the row generator, so its time includes fetching the votes)",
+    )
+    callees(
+        find("participa/voting/operations.py", "<genexpr>"),
+        "the generator in count() that turns each row into a tally.Ballot",
+    )
     callees(find("participa/tally/rules.py", "tally_groups"), "participa/tally/rules.py tally_groups()")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
@@ -428,9 +507,11 @@ def profile_count(app, consultation_id: int, run: str, top: int) -> None:
     for line in lines[first:]:
         if line.strip():
             print("    " + line.rstrip().replace(str(ROOT) + "/", "").replace(SITE_PACKAGES, ""))
-    print(f"  SQL sent by count(): {len(sent)} statements, "
-          + ", ".join(f"{t:.2f} s" for t, _s, _p in sent)
-          + "; the slowest, with its plan (EXPLAIN ANALYZE: estimated and actual rows):")
+    print(
+        f"  SQL sent by count(): {len(sent)} statements, "
+        + ", ".join(f"{t:.2f} s" for t, _s, _p in sent)
+        + "; the slowest, with its plan (EXPLAIN ANALYZE: estimated and actual rows):"
+    )
     print("    " + " ".join(slowest.split()))
     for line in plan:
         print("    " + line)

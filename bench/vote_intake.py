@@ -119,15 +119,21 @@ class Connection:
                 await self.writer.wait_closed()
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, *, form: dict[str, Any] | None = None,
-                      cookies: dict[str, str] | None = None) -> Response:
+    async def request(
+        self, method: str, path: str, *, form: dict[str, Any] | None = None, cookies: dict[str, str] | None = None
+    ) -> Response:
         if self.writer is not None and time.monotonic() - self.last_used > IDLE_REOPEN:
             await self.close()  # gunicorn may have closed it (keep-alive timeout): never resend a POST
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         body = urlencode(form).encode() if form is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"User-Agent: {USER_AGENT}",
-                 "Accept: text/html", "Accept-Language: es-CL"]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{self.port}",
+            f"User-Agent: {USER_AGENT}",
+            "Accept: text/html",
+            "Accept-Language: es-CL",
+        ]
         if cookies:
             lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
         if form is not None:
@@ -137,8 +143,7 @@ class Connection:
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split(" ", 2)[1])
-        headers = [(k.strip().lower(), v.strip()) for k, _, v in
-                   (line.partition(":") for line in header_lines if line)]
+        headers = [(k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in header_lines if line)]
         found = dict(headers)
         if found.get("transfer-encoding", "").lower() == "chunked":
             chunks = []
@@ -205,8 +210,13 @@ class PhaseResult:
         return self.ok / self.wall if self.wall else 0.0
 
 
-async def run_phase(items: Iterable[Any], concurrency: int, port: int,
-                    job: Callable[[Connection, Any], Awaitable[float | None]], time_limit: float) -> PhaseResult:
+async def run_phase(
+    items: Iterable[Any],
+    concurrency: int,
+    port: int,
+    job: Callable[[Connection, Any], Awaitable[float | None]],
+    time_limit: float,
+) -> PhaseResult:
     """Run ``job`` over ``items`` with ``concurrency`` clients, each on its own connection. A job
     returns the latency of its measured request when it succeeded, or raises/returns None."""
     queue = deque(items)
@@ -245,8 +255,14 @@ class Failure(Exception):
     """An unexpected answer from the server."""
 
 
-async def run_paced(items: Iterable[Any], rate: float, max_in_flight: int, port: int,
-                    job: Callable[[Connection, Any], Awaitable[float | None]], time_limit: float) -> PhaseResult:
+async def run_paced(
+    items: Iterable[Any],
+    rate: float,
+    max_in_flight: int,
+    port: int,
+    job: Callable[[Connection, Any], Awaitable[float | None]],
+    time_limit: float,
+) -> PhaseResult:
     """Open loop: item i is due at start + i / rate, whatever happened before. Latency runs from
     the due time (waiting for a free connection counts: no coordinated omission)."""
     items = list(items)
@@ -295,18 +311,23 @@ def mint_sessions(app, voters: list[Voter]) -> None:
     from participa.core import db
 
     with app.app_context():
-        ids = dict(db.session.execute(sa.select(sa.column("email"), sa.column("id")).select_from(sa.table("users"))
-                                      .where(sa.column("email").in_([v.email for v in voters]))).all())
+        ids = dict(
+            db.session.execute(
+                sa.select(sa.column("email"), sa.column("id"))
+                .select_from(sa.table("users"))
+                .where(sa.column("email").in_([v.email for v in voters]))
+            ).all()
+        )
         db.session.rollback()
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
-                                  headers={"User-Agent": USER_AGENT}):
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}):
         identifier = login_manager._session_identifier_generator()
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
     for voter in voters:
         voter.user_id = ids[voter.email]
-        voter.cookies[name] = serializer.dumps({"_user_id": f"{voter.user_id}:1", "_fresh": True,
-                                                "_id": identifier, "_permanent": True})
+        voter.cookies[name] = serializer.dumps(
+            {"_user_id": f"{voter.user_id}:1", "_fresh": True, "_id": identifier, "_permanent": True}
+        )
         voter.signed_in = True
 
 
@@ -371,8 +392,9 @@ def make_jobs(consultation_id: int, question_ids: list[int]):
 async def baseline_insert(conn: Connection, item: tuple[int, str]) -> float:
     organisation, choice = item
     started = time.perf_counter()
-    answer = await conn.request("POST", "/insert", form={"organisation": organisation, "choice": choice,
-                                                         "csrf_token": "x" * 91})
+    answer = await conn.request(
+        "POST", "/insert", form={"organisation": organisation, "choice": choice, "csrf_token": "x" * 91}
+    )
     latency = time.perf_counter() - started
     if answer.status != 201:
         raise Failure(f"insert answered {answer.status}")
@@ -391,19 +413,40 @@ def free_port() -> int:
 class Server:
     """A gunicorn in its own process group, started and stopped by this script only."""
 
-    def __init__(self, name: str, app: str, env: dict[str, str], args: argparse.Namespace, logs: Path,
-                 extra: list[str] | None = None, health: str = "/healthz") -> None:
+    def __init__(
+        self,
+        name: str,
+        app: str,
+        env: dict[str, str],
+        args: argparse.Namespace,
+        logs: Path,
+        extra: list[str] | None = None,
+        health: str = "/healthz",
+    ) -> None:
         # health: a GET that answers below 500 once the app is up (the baseline's GET /insert
         # answers 405 and writes nothing).
         self.port = free_port()
         self.name = name
         self.log = logs / f"{name}.log"
-        self.command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(args.workers),
-                        "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning",
-                        *(extra or []), app]
+        self.command = [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+            *(extra or []),
+            app,
+        ]
         with self.log.open("wb") as handle:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=handle,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -477,9 +520,11 @@ class CpuMeter:
     def text(self, n: int) -> str:
         n = max(n, 1)
         others = max(self.all - self.app - self.db - self.me, 0.0)
-        return (f"CPU per request: gunicorn {1000 * self.app / n:.2f} ms, PostgreSQL {1000 * self.db / n:.2f} ms, "
-                f"client {1000 * self.me / n:.2f} ms; machine {self.all:.1f} of {self.wall * CORES:.1f} core-s busy, "
-                f"other processes {others:.1f} core-s")
+        return (
+            f"CPU per request: gunicorn {1000 * self.app / n:.2f} ms, PostgreSQL {1000 * self.db / n:.2f} ms, "
+            f"client {1000 * self.me / n:.2f} ms; machine {self.all:.1f} of {self.wall * CORES:.1f} core-s busy, "
+            f"other processes {others:.1f} core-s"
+        )
 
 
 @dataclass
@@ -498,8 +543,10 @@ class Round:
 def cpu_split(measured: list[tuple[CpuMeter, int]]) -> str:
     n = max(sum(done for _meter, done in measured), 1)
     app, db, me = (sum(getattr(meter, part) for meter, _done in measured) for part in ("app", "db", "me"))
-    return (f"gunicorn {1000 * app / n:.2f} ms + PostgreSQL {1000 * db / n:.2f} ms + client {1000 * me / n:.2f} ms "
-            f"= {1000 * (app + db + me) / n:.2f} ms")
+    return (
+        f"gunicorn {1000 * app / n:.2f} ms + PostgreSQL {1000 * db / n:.2f} ms + client {1000 * me / n:.2f} ms "
+        f"= {1000 * (app + db + me) / n:.2f} ms"
+    )
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -518,8 +565,10 @@ def latency_text(values: list[float]) -> str:
     ms = [1000 * v for v in values]
     if not ms:
         return "no successful request"
-    return (f"p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
-            f"mean {statistics.fmean(ms):.0f} ms, max {max(ms):.0f} ms")
+    return (
+        f"p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
+        f"mean {statistics.fmean(ms):.0f} ms, max {max(ms):.0f} ms"
+    )
 
 
 def failures_text(result: PhaseResult) -> str:
@@ -557,27 +606,71 @@ def create_voters(session, n: int, seed: int) -> list[tuple[str, int]]:
     org_ids = db.next_ids(session, Organisation.__table__, n)
     assert user_ids and org_ids, "PostgreSQL only"
     emails = [f"votante{i:06d}@ejemplo.cl" for i in range(n)]
-    db.bulk_insert(session, User.__table__, [
-        {"id": uid, "email": email, "name": f"Representante {i}", "password_hash": password_hash, "created_at": now,
-         "email_confirmed_at": now, "active": True, "session_version": 1, "comuna_cut": 13128}
-        for i, (uid, email) in enumerate(zip(user_ids, emails, strict=True))])
-    db.bulk_insert(session, RoleAssignment.__table__, [
-        {"user_id": uid, "role": "representative", "granted_at": now} for uid in user_ids])
+    db.bulk_insert(
+        session,
+        User.__table__,
+        [
+            {
+                "id": uid,
+                "email": email,
+                "name": f"Representante {i}",
+                "password_hash": password_hash,
+                "created_at": now,
+                "email_confirmed_at": now,
+                "active": True,
+                "session_version": 1,
+                "comuna_cut": 13128,
+            }
+            for i, (uid, email) in enumerate(zip(user_ids, emails, strict=True))
+        ],
+    )
+    db.bulk_insert(
+        session,
+        RoleAssignment.__table__,
+        [{"user_id": uid, "role": "representative", "granted_at": now} for uid in user_ids],
+    )
     start, end = date.today() - timedelta(days=400), date.today() + timedelta(days=700)
     orgs = []
     for i, oid in enumerate(org_ids):
         number = 71_000_000 + i
         name = f"Junta de Vecinos Carga {i:06d}"
-        orgs.append({"id": oid, "rut": f"{number}-{check_digit(number)}", "legal_name": name,
-                     "name_folded": fold(name), "org_type": "junta_vecinos", "comuna_cut": 13128,
-                     "members_count": rng.randrange(15, 900), "board_term_start": start, "board_term_end": end,
-                     "status": "verified", "status_changed_at": now, "created_at": now, "updated_at": now})
+        orgs.append(
+            {
+                "id": oid,
+                "rut": f"{number}-{check_digit(number)}",
+                "legal_name": name,
+                "name_folded": fold(name),
+                "org_type": "junta_vecinos",
+                "comuna_cut": 13128,
+                "members_count": rng.randrange(15, 900),
+                "board_term_start": start,
+                "board_term_end": end,
+                "status": "verified",
+                "status_changed_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     db.bulk_insert(session, Organisation.__table__, orgs)
-    db.bulk_insert(session, Representation.__table__, [
-        {"user_id": uid, "organisation_id": oid, "position": "presidente", "document_name": "acta.pdf",
-         "document_stored": f"bench-{oid}.bin", "document_type": "application/pdf", "document_sha256": "0" * 64,
-         "status": "approved", "requested_at": now - timedelta(days=2), "decided_at": now - timedelta(days=1)}
-        for uid, oid in zip(user_ids, org_ids, strict=True)])
+    db.bulk_insert(
+        session,
+        Representation.__table__,
+        [
+            {
+                "user_id": uid,
+                "organisation_id": oid,
+                "position": "presidente",
+                "document_name": "acta.pdf",
+                "document_stored": f"bench-{oid}.bin",
+                "document_type": "application/pdf",
+                "document_sha256": "0" * 64,
+                "status": "approved",
+                "requested_at": now - timedelta(days=2),
+                "decided_at": now - timedelta(days=1),
+            }
+            for uid, oid in zip(user_ids, org_ids, strict=True)
+        ],
+    )
     session.commit()
     return list(zip(emails, org_ids, strict=True))
 
@@ -593,8 +686,7 @@ def setup(database_url: str, total_orgs: int, seed: int):
     from tests.fixtures.consultations import admissible_project, consultation_data, open_for_voting
 
     _recreate_postgres_database(database_url)
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": None,
-                      "TASKS_EAGER": True})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": None, "TASKS_EAGER": True})
     with app.app_context():
         migrations.upgrade(app)
         session = db.session()
@@ -605,8 +697,10 @@ def setup(database_url: str, total_orgs: int, seed: int):
         voters = create_voters(session, total_orgs, seed)
         manager = create_user(session, roles=["manager"])
         consultation = consultations.create_consultation(
-            session, actor=manager, data=consultation_data([project.id], title="Consulta de carga",
-                                                           weight_scheme={"base": "sqrt_members"}))
+            session,
+            actor=manager,
+            data=consultation_data([project.id], title="Consulta de carga", weight_scheme={"base": "sqrt_members"}),
+        )
         session.commit()
         open_for_voting(session, consultation, manager)
         from baseline_app import CREATE_TABLE
@@ -623,8 +717,9 @@ def setup(database_url: str, total_orgs: int, seed: int):
 # --- checks ----------------------------------------------------------------------------------
 
 
-def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], database_url: str,
-           redis_url: str) -> list[str]:
+def verify(
+    app, consultation_id: int, question_ids: list[int], voted: set[int], database_url: str, redis_url: str
+) -> list[str]:
     """A summary line, then one line per problem: one effective vote per organisation and
     question, one ballot per successful confirm, each awaiting its receipt e-mail, which the
     receipt task (what beat runs) then queues, once each."""
@@ -637,14 +732,25 @@ def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], 
 
     with app.app_context():
         s = db.session()
-        ballots, ballot_orgs, pending = s.execute(sa.text(
-            "SELECT count(*), count(DISTINCT organisation_id), count(*) FILTER (WHERE receipt_mailed_at IS NULL) "
-            "FROM ballots WHERE consultation_id = :c"), {"c": consultation_id}).one()
-        per_org = dict(s.execute(sa.text(
-            "SELECT organisation_id, count(*) FROM votes WHERE consultation_id = :c AND effective "
-            "GROUP BY organisation_id"), {"c": consultation_id}).all())
-        superseded = s.execute(sa.text("SELECT count(*) FROM votes WHERE consultation_id = :c AND NOT effective"),
-                               {"c": consultation_id}).scalar()
+        ballots, ballot_orgs, pending = s.execute(
+            sa.text(
+                "SELECT count(*), count(DISTINCT organisation_id), count(*) FILTER (WHERE receipt_mailed_at IS NULL) "
+                "FROM ballots WHERE consultation_id = :c"
+            ),
+            {"c": consultation_id},
+        ).one()
+        per_org = dict(
+            s.execute(
+                sa.text(
+                    "SELECT organisation_id, count(*) FROM votes WHERE consultation_id = :c AND effective "
+                    "GROUP BY organisation_id"
+                ),
+                {"c": consultation_id},
+            ).all()
+        )
+        superseded = s.execute(
+            sa.text("SELECT count(*) FROM votes WHERE consultation_id = :c AND NOT effective"), {"c": consultation_id}
+        ).scalar()
         audited = s.execute(sa.text("SELECT count(*) FROM audit_events WHERE action = 'voting.ballot_cast'")).scalar()
         s.rollback()
     mailer = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "REDIS_URL": redis_url})
@@ -660,8 +766,10 @@ def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], 
     if ballot_orgs != ballots:
         problems.append(f"{ballots} ballots from only {ballot_orgs} organisations")
     if set(per_org) != voted:
-        problems.append(f"organisations with an effective vote ({len(per_org)}) differ from those whose confirm "
-                        f"succeeded ({len(voted)})")
+        problems.append(
+            f"organisations with an effective vote ({len(per_org)}) differ from those whose confirm "
+            f"succeeded ({len(voted)})"
+        )
     wrong = sum(1 for n in per_org.values() if n != len(question_ids))
     if wrong:
         problems.append(f"{wrong} organisations with other than one effective vote per question")
@@ -673,10 +781,12 @@ def verify(app, consultation_id: int, question_ids: list[int], voted: set[int], 
         problems.append(f"{pending} ballots awaiting their receipt e-mail for {len(voted)} confirms")
     if queued != len(voted):
         problems.append(f"{queued} receipt e-mails queued in Redis for {len(voted)} confirms")
-    summary = (f"{ballots} ballots, {sum(per_org.values())} effective votes from {len(per_org)} organisations "
-               f"(at most {max(per_org.values(), default=0)} per organisation and question), {superseded} "
-               f"superseded, {audited} ballot_cast audit events, {pending} receipts pending; the receipt task "
-               f"queued {queued} e-mails in Redis in {mail_seconds:.1f} s")
+    summary = (
+        f"{ballots} ballots, {sum(per_org.values())} effective votes from {len(per_org)} organisations "
+        f"(at most {max(per_org.values(), default=0)} per organisation and question), {superseded} "
+        f"superseded, {audited} ballot_cast audit events, {pending} receipts pending; the receipt task "
+        f"queued {queued} e-mails in Redis in {mail_seconds:.1f} s"
+    )
     return [summary, *problems]
 
 
@@ -694,8 +804,24 @@ def count_rows(app, table: str) -> int:
 # --- the profile (when a target is missed) ---------------------------------------------------
 
 
-PACKAGES = ("sqlalchemy", "psycopg", "jinja2", "flask_login", "flask_wtf", "flask_babel", "babel", "flask",
-            "werkzeug", "kombu", "celery", "redis", "wtforms", "itsdangerous", "participa", "markupsafe")
+PACKAGES = (
+    "sqlalchemy",
+    "psycopg",
+    "jinja2",
+    "flask_login",
+    "flask_wtf",
+    "flask_babel",
+    "babel",
+    "flask",
+    "werkzeug",
+    "kombu",
+    "celery",
+    "redis",
+    "wtforms",
+    "itsdangerous",
+    "participa",
+    "markupsafe",
+)
 
 
 def _package(filename: str) -> str:
@@ -719,8 +845,14 @@ def _label(func: tuple[str, int, str]) -> str:
     return f"{filename.replace(str(ROOT) + '/', '').replace(SITE_PACKAGES, '')}:{line}({name})"
 
 
-def profile_in_process(database_url: str, redis_url: str, consultation_id: int, question_ids: list[int],
-                       voters: list[tuple[str, int]], top: int) -> None:
+def profile_in_process(
+    database_url: str,
+    redis_url: str,
+    consultation_id: int,
+    question_ids: list[int],
+    voters: list[tuple[str, int]],
+    top: int,
+) -> None:
     """The confirm POST one request at a time through the Flask test client, on the same
     database and Redis: mean wall and CPU time without the profiler, the SQL it sends, then
     cProfile's view (own time by package, top functions, participa's functions)."""
@@ -735,14 +867,15 @@ def profile_in_process(database_url: str, redis_url: str, consultation_id: int, 
     for email, org in voters:
         client = app.test_client()
         page = client.get("/cuenta/ingresar").get_data(as_text=True)
-        answer = client.post("/cuenta/ingresar", data={"email": email, "password": PASSWORD,
-                                                      "csrf_token": csrf_of(page)})
+        answer = client.post(
+            "/cuenta/ingresar", data={"email": email, "password": PASSWORD, "csrf_token": csrf_of(page)}
+        )
         assert answer.status_code == 302, answer.status_code
         token = csrf_of(client.get(path).get_data(as_text=True))
         form = {"csrf_token": token, "organisation": org, **{f"q-{q}": "approve" for q in question_ids}}
         assert client.post(path, data=form).status_code == 200
         ready.append((client, {**form, "step": "confirm"}))
-    plain, profiled = ready[: len(ready) // 3], ready[len(ready) // 3:]
+    plain, profiled = ready[: len(ready) // 3], ready[len(ready) // 3 :]
 
     statements: list[str] = []
     engine = app.extensions["participa.engine"]
@@ -780,11 +913,15 @@ def profile_in_process(database_url: str, redis_url: str, consultation_id: int, 
 
     ms = statistics.fmean
     print("profile, in-process (Flask test client, one request at a time, same PostgreSQL and Redis, no server):")
-    print(f"  confirm POST: {1000 * ms(walls):.1f} ms wall, {1000 * ms(cpus):.1f} ms CPU per vote (mean of "
-          f"{len(walls)}, profiler off); baseline POST /insert: {1000 * ms(base_walls):.2f} ms wall, "
-          f"{1000 * ms(base_cpus):.2f} ms CPU (mean of {len(base_walls)})")
-    print(f"  SQL of one confirm POST: {len(statements)} statement(s) in autocommit, each its own transaction "
-          f"(the baseline: BEGIN, 1 INSERT, COMMIT; both after the pool's liveness ping)")
+    print(
+        f"  confirm POST: {1000 * ms(walls):.1f} ms wall, {1000 * ms(cpus):.1f} ms CPU per vote (mean of "
+        f"{len(walls)}, profiler off); baseline POST /insert: {1000 * ms(base_walls):.2f} ms wall, "
+        f"{1000 * ms(base_cpus):.2f} ms CPU (mean of {len(base_walls)})"
+    )
+    print(
+        f"  SQL of one confirm POST: {len(statements)} statement(s) in autocommit, each its own transaction "
+        f"(the baseline: BEGIN, 1 INSERT, COMMIT; both after the pool's liveness ping)"
+    )
     for statement in statements:
         print(f"    {statement[:150]}{' ...' if len(statement) > 150 else ''}")
 
@@ -795,8 +932,10 @@ def profile_in_process(database_url: str, redis_url: str, consultation_id: int, 
         key = _package(filename)
         by_package[key] = by_package.get(key, 0.0) + tt
     n = len(profiled)
-    print(f"  cProfile of {n} confirm POSTs ({1000 * total / n:.1f} ms per vote with the profiler on), own time "
-          f"by package:")
+    print(
+        f"  cProfile of {n} confirm POSTs ({1000 * total / n:.1f} ms per vote with the profiler on), own time "
+        f"by package:"
+    )
     for key, value in sorted(by_package.items(), key=lambda kv: -kv[1]):
         if value / total >= 0.005:
             print(f"    {100 * value / total:5.1f} %  {1000 * value / n:6.2f} ms/vote  {key}")
@@ -838,9 +977,11 @@ def profile_in_process(database_url: str, redis_url: str, consultation_id: int, 
     request = find("flask/app.py", "wsgi_app")
     view = find("participa/voting/views.py", "vote")
     user = find("participa/accounts/views.py", "_load_user")
-    print(f"  whole request (flask wsgi_app) {per_vote(request):.2f} ms/vote: views.vote {per_vote(view):.2f} ms, "
-          f"loading the signed-in user before it (Flask-Login: accounts.views._load_user) {per_vote(user):.2f} ms; "
-          f"the rest: Flask/Werkzeug request handling, session cookie, CSRF check")
+    print(
+        f"  whole request (flask wsgi_app) {per_vote(request):.2f} ms/vote: views.vote {per_vote(view):.2f} ms, "
+        f"loading the signed-in user before it (Flask-Login: accounts.views._load_user) {per_vote(user):.2f} ms; "
+        f"the rest: Flask/Werkzeug request handling, session cookie, CSRF check"
+    )
     callees(view, "participa/voting/views.py vote()")
     callees(find("participa/voting/views.py", "_confirm"), "participa/voting/views.py _confirm()")
     callees(find("participa/voting/operations.py", "cast_online"), "participa/voting/operations.py cast_online()")
@@ -853,33 +994,56 @@ def profile_in_process(database_url: str, redis_url: str, consultation_id: int, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orgs", type=int, default=2000, help="organisations on the roll (raised if the voters "
-                                                                "of all phases need more)")
-    parser.add_argument("--voters", type=int, default=3000,
-                        help="organisations that vote in each measured (closed-loop) round")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="closed-loop rounds, each participa's votes then the baseline's requests (alternating: "
-                             "a drift of the machine hits both); the throughput ratio is the median round's")
-    parser.add_argument("--real-logins", type=int, default=100,
-                        help="voters who sign in through the login form (argon2: ~10/s on 2 cores); the others "
-                             "get the session cookie that form would have set, signed with the server's key")
+    parser.add_argument(
+        "--orgs",
+        type=int,
+        default=2000,
+        help="organisations on the roll (raised if the voters of all phases need more)",
+    )
+    parser.add_argument(
+        "--voters", type=int, default=3000, help="organisations that vote in each measured (closed-loop) round"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="closed-loop rounds, each participa's votes then the baseline's requests (alternating: "
+        "a drift of the machine hits both); the throughput ratio is the median round's",
+    )
+    parser.add_argument(
+        "--real-logins",
+        type=int,
+        default=100,
+        help="voters who sign in through the login form (argon2: ~10/s on 2 cores); the others "
+        "get the session cookie that form would have set, signed with the server's key",
+    )
     parser.add_argument("--baseline-requests", type=int, default=5000, help="per round")
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=50, help="votes (and baseline requests) before measuring")
-    parser.add_argument("--paced-rate", type=float, default=300.0,
-                        help="votes/s offered in the open-loop phase, at most --concurrency in flight (and the "
-                             "same for the baseline); its p95 is the latency target's; 0: none")
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=300.0,
+        help="votes/s offered in the open-loop phase, at most --concurrency in flight (and the "
+        "same for the baseline); its p95 is the latency target's; 0: none",
+    )
     parser.add_argument("--paced-votes", type=int, default=1500)
-    parser.add_argument("--profile", choices=["auto", "always", "never"], default="auto",
-                        help="cProfile the confirm request in-process: when a target is missed (auto)")
+    parser.add_argument(
+        "--profile",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="cProfile the confirm request in-process: when a target is missed (auto)",
+    )
     parser.add_argument("--profile-votes", type=int, default=60)
     parser.add_argument("--top", type=int, default=25, help="lines per profile table")
     parser.add_argument("--phase-time-limit", type=float, default=300.0, help="seconds, per phase")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench_votes"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/participa_bench_votes"),
+    )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
     args = parser.parse_args()
     for url in (args.database_url, args.redis_url):
@@ -898,16 +1062,18 @@ def main() -> None:
     profile_votes = args.profile_votes if args.profile != "never" else 0
     voting = args.rounds * args.voters + args.warmup + paced_votes
     app, people, (consultation_id, question_ids), on_roll = setup(
-        args.database_url, max(args.orgs, voting + profile_votes), args.seed)
+        args.database_url, max(args.orgs, voting + profile_votes), args.seed
+    )
     setup_elapsed = time.perf_counter() - run_started
     rng = random.Random(args.seed)
     shuffled = rng.sample(people, len(people))  # voters spread over the roll
-    voters = [Voter(email, org, rng.choice(["approve", "approve", "reject", "abstain"]))
-              for email, org in shuffled[:voting]]
+    voters = [
+        Voter(email, org, rng.choice(["approve", "approve", "reject", "abstain"])) for email, org in shuffled[:voting]
+    ]
     measured = voters[: args.rounds * args.voters]
-    warm = voters[len(measured): len(measured) + args.warmup]
-    paced = voters[len(measured) + args.warmup:]
-    profile_people = shuffled[voting: voting + profile_votes]
+    warm = voters[len(measured) : len(measured) + args.warmup]
+    paced = voters[len(measured) + args.warmup :]
+    profile_people = shuffled[voting : voting + profile_votes]
 
     engine = app.extensions["participa.engine"]
     with engine.connect() as conn:
@@ -915,24 +1081,41 @@ def main() -> None:
 
     def backend_pids() -> list[int]:
         with engine.connect() as conn:
-            return list(conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                             "AND pid <> pg_backend_pid()")).scalars())
+            return list(
+                conn.execute(
+                    sa.text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+            )
 
     env = dict(os.environ)
-    env.update({"PARTICIPA_ENV": "development", "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-                "SECRET_KEY": SECRET_KEY, "PARTICIPA_INSTANCE": str(work)})
+    env.update(
+        {
+            "PARTICIPA_ENV": "development",
+            "DATABASE_URL": args.database_url,
+            "REDIS_URL": args.redis_url,
+            "SECRET_KEY": SECRET_KEY,
+            "PARTICIPA_INSTANCE": str(work),
+        }
+    )
     for name in ("TASKS_EAGER", "MAIL_SERVER", "PUBLIC_URL"):
         env.pop(name, None)
 
-    print(f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL "
-          f"{str(version).split()[0]}, {CORES} cores; gunicorn {args.workers} workers x {args.threads} threads "
-          f"(gthread), 127.0.0.1 only; {args.concurrency} concurrent clients, one keep-alive connection each, no "
-          f"think time (one asyncio process on the same machine)")
-    print(f"  scratch database {sa.make_url(args.database_url).database}: 1 consultation in voting, "
-          f"{len(question_ids)} question, {on_roll} organisations on the frozen roll, one representative each, "
-          f"{len(voters)} of them vote over HTTP ({len(measured)} measured, {len(warm)} warm-up, {len(paced)} paced); "
-          f"receipt e-mails queued in Redis {args.redis_url} by the receipt task, no worker consuming; "
-          f"setup {setup_elapsed:.1f} s")
+    print(
+        f"setup: {platform.python_implementation()} {platform.python_version()}, PostgreSQL "
+        f"{str(version).split()[0]}, {CORES} cores; gunicorn {args.workers} workers x {args.threads} threads "
+        f"(gthread), 127.0.0.1 only; {args.concurrency} concurrent clients, one keep-alive connection each, no "
+        f"think time (one asyncio process on the same machine)"
+    )
+    print(
+        f"  scratch database {sa.make_url(args.database_url).database}: 1 consultation in voting, "
+        f"{len(question_ids)} question, {on_roll} organisations on the frozen roll, one representative each, "
+        f"{len(voters)} of them vote over HTTP ({len(measured)} measured, {len(warm)} warm-up, {len(paced)} paced); "
+        f"receipt e-mails queued in Redis {args.redis_url} by the receipt task, no worker consuming; "
+        f"setup {setup_elapsed:.1f} s"
+    )
 
     sign_in, prepare, confirm = make_jobs(consultation_id, question_ids)
     server = Server("participa", "wsgi:app", env, args, work)
@@ -941,66 +1124,100 @@ def main() -> None:
     paced_result = base_paced = None
     try:
         print(f"participa: wsgi:app on 127.0.0.1:{server.port}, {loadavg()}")
-        real, minted = voters[: args.real_logins], voters[args.real_logins:]
+        real, minted = voters[: args.real_logins], voters[args.real_logins :]
         result = asyncio.run(run_phase(real, args.concurrency, server.port, sign_in, args.phase_time_limit))
-        print(f"  sign in  {result.ok:>6} logins in {result.wall:6.1f} s, {result.rate():6.1f}/s (argon2); login POST "
-              f"{latency_text(result.latencies)}; failures: {failures_text(result)}; {len(minted)} more sessions "
-              f"signed with the server's key")
+        print(
+            f"  sign in  {result.ok:>6} logins in {result.wall:6.1f} s, {result.rate():6.1f}/s (argon2); login POST "
+            f"{latency_text(result.latencies)}; failures: {failures_text(result)}; {len(minted)} more sessions "
+            f"signed with the server's key"
+        )
         mint_sessions(app, minted)
         result = asyncio.run(run_phase(voters, args.concurrency, server.port, prepare, args.phase_time_limit))
-        print(f"  prepare  {result.ok:>6} ballot pages + review POSTs in {result.wall:6.1f} s; review POST "
-              f"{latency_text(result.latencies)}; failures: {failures_text(result)}")
+        print(
+            f"  prepare  {result.ok:>6} ballot pages + review POSTs in {result.wall:6.1f} s; review POST "
+            f"{latency_text(result.latencies)}; failures: {failures_text(result)}"
+        )
 
-        baseline = Server("baseline", "baseline_app:app", env, args, work, extra=["--pythonpath", str(BENCH)],
-                          health="/insert")
-        print(f"baseline: bench/baseline_app.py (POST /insert: one INSERT, commit) on 127.0.0.1:{baseline.port}, "
-              f"same gunicorn settings, same client; each server idles while the other is measured")
+        baseline = Server(
+            "baseline", "baseline_app:app", env, args, work, extra=["--pythonpath", str(BENCH)], health="/insert"
+        )
+        print(
+            f"baseline: bench/baseline_app.py (POST /insert: one INSERT, commit) on 127.0.0.1:{baseline.port}, "
+            f"same gunicorn settings, same client; each server idles while the other is measured"
+        )
         base_rng = random.Random(args.seed + 1)
-        base_items = [(i, base_rng.choice(["approve", "reject", "abstain"]))
-                      for i in range(args.warmup + args.rounds * args.baseline_requests + paced_votes)]
+        base_items = [
+            (i, base_rng.choice(["approve", "reject", "abstain"]))
+            for i in range(args.warmup + args.rounds * args.baseline_requests + paced_votes)
+        ]
         warm_result = asyncio.run(run_phase(warm, args.concurrency, server.port, confirm, args.phase_time_limit))
-        warm_base = asyncio.run(run_phase(base_items[: args.warmup], args.concurrency, baseline.port,
-                                          baseline_insert, args.phase_time_limit))
-        print(f"  warm-up  {warm_result.ok} votes and {warm_base.ok} baseline requests, not measured; failures: "
-              f"{failures_text(warm_result)} / {failures_text(warm_base)}")
+        warm_base = asyncio.run(
+            run_phase(
+                base_items[: args.warmup], args.concurrency, baseline.port, baseline_insert, args.phase_time_limit
+            )
+        )
+        print(
+            f"  warm-up  {warm_result.ok} votes and {warm_base.ok} baseline requests, not measured; failures: "
+            f"{failures_text(warm_result)} / {failures_text(warm_base)}"
+        )
         for number in range(args.rounds):
             time.sleep(1)
-            batch = measured[number * args.voters: (number + 1) * args.voters]
+            batch = measured[number * args.voters : (number + 1) * args.voters]
             with CpuMeter(server, backend_pids) as cpu:
                 votes = asyncio.run(run_phase(batch, args.concurrency, server.port, confirm, args.phase_time_limit))
             first = args.warmup + number * args.baseline_requests
             time.sleep(1)
             with CpuMeter(baseline, backend_pids) as base_cpu:
-                base = asyncio.run(run_phase(base_items[first: first + args.baseline_requests], args.concurrency,
-                                             baseline.port, baseline_insert, args.phase_time_limit))
+                base = asyncio.run(
+                    run_phase(
+                        base_items[first : first + args.baseline_requests],
+                        args.concurrency,
+                        baseline.port,
+                        baseline_insert,
+                        args.phase_time_limit,
+                    )
+                )
             rounds.append(Round(votes, cpu, base, base_cpu))
-            print(f"  round {number + 1}: VOTE {votes.ok:>5} votes in {votes.wall:5.2f} s = {votes.rate():6.1f} "
-                  f"votes/s; INSERT {base.ok:>5} in {base.wall:5.2f} s = {base.rate():6.1f} req/s; ratio "
-                  f"{100 * rounds[-1].ratio():.1f} %")
+            print(
+                f"  round {number + 1}: VOTE {votes.ok:>5} votes in {votes.wall:5.2f} s = {votes.rate():6.1f} "
+                f"votes/s; INSERT {base.ok:>5} in {base.wall:5.2f} s = {base.rate():6.1f} req/s; ratio "
+                f"{100 * rounds[-1].ratio():.1f} %"
+            )
             print(f"           vote:     {latency_text(votes.latencies)}; failures: {failures_text(votes)}")
             print(f"                     {cpu.text(votes.done)}")
             print(f"           baseline: {latency_text(base.latencies)}; failures: {failures_text(base)}")
             print(f"                     {base_cpu.text(base.done)}")
         if paced:
-            paced_result = asyncio.run(run_paced(paced, args.paced_rate, args.concurrency, server.port, confirm,
-                                                 args.phase_time_limit))
-            print(f"  paced    {paced_result.ok:>6} of {len(paced)} votes offered at {args.paced_rate:.0f}/s (open "
-                  f"loop); confirm POST from its due time {latency_text(paced_result.latencies)}; "
-                  f"failures: {failures_text(paced_result)}")
-            base_paced = asyncio.run(run_paced(base_items[args.warmup + args.rounds * args.baseline_requests:],
-                                               args.paced_rate, args.concurrency, baseline.port, baseline_insert,
-                                               args.phase_time_limit))
-            print(f"  paced    {base_paced.ok:>6} of {paced_votes} baseline requests offered at {args.paced_rate:.0f}/s"
-                  f" (open loop); from due time {latency_text(base_paced.latencies)}; "
-                  f"failures: {failures_text(base_paced)}")
+            paced_result = asyncio.run(
+                run_paced(paced, args.paced_rate, args.concurrency, server.port, confirm, args.phase_time_limit)
+            )
+            print(
+                f"  paced    {paced_result.ok:>6} of {len(paced)} votes offered at {args.paced_rate:.0f}/s (open "
+                f"loop); confirm POST from its due time {latency_text(paced_result.latencies)}; "
+                f"failures: {failures_text(paced_result)}"
+            )
+            base_paced = asyncio.run(
+                run_paced(
+                    base_items[args.warmup + args.rounds * args.baseline_requests :],
+                    args.paced_rate,
+                    args.concurrency,
+                    baseline.port,
+                    baseline_insert,
+                    args.phase_time_limit,
+                )
+            )
+            print(
+                f"  paced    {base_paced.ok:>6} of {paced_votes} baseline requests offered at {args.paced_rate:.0f}/s"
+                f" (open loop); from due time {latency_text(base_paced.latencies)}; "
+                f"failures: {failures_text(base_paced)}"
+            )
     finally:
         server.stop()
         if baseline is not None:
             baseline.stop()
 
     voted = {v.organisation_id for v in voters if v.voted}
-    summary, *problems = verify(app, consultation_id, question_ids, voted, args.database_url,
-                                args.redis_url)
+    summary, *problems = verify(app, consultation_id, question_ids, voted, args.database_url, args.redis_url)
     base_ok = warm_base.ok + sum(r.base.ok for r in rounds) + (base_paced.ok if base_paced else 0)
     rows = count_rows(app, "bench_baseline")
 
@@ -1009,41 +1226,58 @@ def main() -> None:
     throughput_met = ratio >= 0.70
     vote_rate = sum(r.votes.ok for r in rounds) / sum(r.votes.wall for r in rounds)
     base_rate = sum(r.base.ok for r in rounds) / sum(r.base.wall for r in rounds)
-    print(f"result: participa {vote_rate:.1f} votes/s, baseline {base_rate:.1f} requests/s over {len(rounds)} "
-          f"alternating closed-loop rounds; ratio by round {', '.join(f'{100 * x:.1f} %' for x in ratios)}: median "
-          f"{100 * ratio:.1f} % (target >= 70 %: {'met' if throughput_met else 'MISSED'})")
-    print(f"  CPU per request over the rounds: participa {cpu_split([(r.cpu, r.votes.done) for r in rounds])}; "
-          f"baseline {cpu_split([(r.base_cpu, r.base.done) for r in rounds])}")
+    print(
+        f"result: participa {vote_rate:.1f} votes/s, baseline {base_rate:.1f} requests/s over {len(rounds)} "
+        f"alternating closed-loop rounds; ratio by round {', '.join(f'{100 * x:.1f} %' for x in ratios)}: median "
+        f"{100 * ratio:.1f} % (target >= 70 %: {'met' if throughput_met else 'MISSED'})"
+    )
+    print(
+        f"  CPU per request over the rounds: participa {cpu_split([(r.cpu, r.votes.done) for r in rounds])}; "
+        f"baseline {cpu_split([(r.base_cpu, r.base.done) for r in rounds])}"
+    )
     if paced_result is not None and paced_result.latencies:
         p95 = 1000 * percentile(paced_result.latencies, 95)
         p95_met = p95 < 100 and not paced_result.failures and paced_result.ok == len(paced)
-        print(f"  vote p95 {p95:.0f} ms with {args.concurrency} concurrent voters at {args.paced_rate:.0f} votes/s "
-              f"offered (open loop; target < 100 ms: {'met' if p95_met else 'MISSED'}); the baseline's: "
-              f"{1000 * percentile(base_paced.latencies, 95) if base_paced and base_paced.latencies else 0:.0f} ms")
+        print(
+            f"  vote p95 {p95:.0f} ms with {args.concurrency} concurrent voters at {args.paced_rate:.0f} votes/s "
+            f"offered (open loop; target < 100 ms: {'met' if p95_met else 'MISSED'}); the baseline's: "
+            f"{1000 * percentile(base_paced.latencies, 95) if base_paced and base_paced.latencies else 0:.0f} ms"
+        )
     else:
         p95_met = False
         print("  no paced phase: the latency target is not measured")
     all_votes = [x for r in rounds for x in r.votes.latencies]
     all_base = [x for r in rounds for x in r.base.latencies]
     print(f"  closed loop, all rounds: participa {latency_text(all_votes)}; baseline {latency_text(all_base)}")
-    print(f"  closed-loop p95: participa {1000 * percentile(all_votes, 95):.0f} ms, baseline "
-          f"{1000 * percentile(all_base, 95):.0f} ms; with no think time the mean latency is, by Little's "
-          f"law, {args.concurrency} clients / throughput: {1000 * args.concurrency / max(vote_rate, 1e-9):.0f} ms "
-          f"for participa, {1000 * args.concurrency / max(base_rate, 1e-9):.0f} ms for the baseline")
+    print(
+        f"  closed-loop p95: participa {1000 * percentile(all_votes, 95):.0f} ms, baseline "
+        f"{1000 * percentile(all_base, 95):.0f} ms; with no think time the mean latency is, by Little's "
+        f"law, {args.concurrency} clients / throughput: {1000 * args.concurrency / max(vote_rate, 1e-9):.0f} ms "
+        f"for participa, {1000 * args.concurrency / max(base_rate, 1e-9):.0f} ms for the baseline"
+    )
     print(f"checks: {summary}")
-    print(f"  {len(voted)} successful confirms ({warm_result.ok} warm-up + {sum(r.votes.ok for r in rounds)} measured"
-          f"{f' + {paced_result.ok} paced' if paced_result else ''}); baseline: {rows} rows for {base_ok} "
-          f"successful inserts")
+    print(
+        f"  {len(voted)} successful confirms ({warm_result.ok} warm-up + {sum(r.votes.ok for r in rounds)} measured"
+        f"{f' + {paced_result.ok} paced' if paced_result else ''}); baseline: {rows} rows for {base_ok} "
+        f"successful inserts"
+    )
     if rows != base_ok:
         problems.append(f"{rows} baseline rows for {base_ok} successful inserts")
-    print("  " + ("OK: one effective vote per organisation, ballots = successful responses = receipts pending "
-                  "= receipt e-mails queued"
-                  if not problems else "PROBLEMS: " + "; ".join(problems)))
+    print(
+        "  "
+        + (
+            "OK: one effective vote per organisation, ballots = successful responses = receipts pending "
+            "= receipt e-mails queued"
+            if not problems
+            else "PROBLEMS: " + "; ".join(problems)
+        )
+    )
 
     try:
         if args.profile == "always" or (args.profile == "auto" and not (throughput_met and p95_met)):
-            profile_in_process(args.database_url, args.redis_url, consultation_id, question_ids, profile_people,
-                               args.top)
+            profile_in_process(
+                args.database_url, args.redis_url, consultation_id, question_ids, profile_people, args.top
+            )
     finally:
         broker.flushdb()
         engine.dispose()

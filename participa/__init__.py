@@ -41,7 +41,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_login(app)
     for blueprint in (
-        public_bp, accounts_bp, admin_bp, audit_bp, mail_bp, registry_bp, projects_bp, consultations_bp, voting_bp,
+        public_bp,
+        accounts_bp,
+        admin_bp,
+        audit_bp,
+        mail_bp,
+        registry_bp,
+        projects_bp,
+        consultations_bp,
+        voting_bp,
         proposals_bp,
     ):
         app.register_blueprint(blueprint)

@@ -52,9 +52,7 @@ def _dev_secret_key() -> str:
 def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     production = (overrides.get("ENV") or _env("PARTICIPA_ENV", "development")) == "production"
-    database_url = overrides.get("DATABASE_URL") or _env("DATABASE_URL") or (
-        f"sqlite:///{INSTANCE / 'participa.db'}"
-    )
+    database_url = overrides.get("DATABASE_URL") or _env("DATABASE_URL") or (f"sqlite:///{INSTANCE / 'participa.db'}")
     redis_url = overrides.get("REDIS_URL", _env("REDIS_URL"))
 
     secret_key = overrides.get("SECRET_KEY") or _env("SECRET_KEY")

@@ -45,9 +45,7 @@ def load_demo(session: Session, *, if_empty: bool = False) -> list[DemoAccount] 
     load_commitments(session)
     if if_empty and session.execute(sa.select(sa.func.count()).select_from(User)).scalar_one():
         # Not empty: create nothing, but list the demo accounts that are there.
-        found = session.execute(
-            sa.select(User).where(User.email.in_([p[0] for p in DEMO_PEOPLE]))
-        ).scalars()
+        found = session.execute(sa.select(User).where(User.email.in_([p[0] for p in DEMO_PEOPLE]))).scalars()
         by_email = {u.email: u for u in found}
         return [
             DemoAccount(email, DEMO_PASSWORD, role.value, by_email[email].totp_secret)
@@ -59,18 +57,33 @@ def load_demo(session: Session, *, if_empty: bool = False) -> list[DemoAccount] 
     for email, name, role, comuna in DEMO_PEOPLE:
         user = session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
         if user is None:
-            user = User(email=email, name=name, password_hash=hash_password(DEMO_PASSWORD),
-                        email_confirmed_at=now, comuna_cut=comuna)
+            user = User(
+                email=email,
+                name=name,
+                password_hash=hash_password(DEMO_PASSWORD),
+                email_confirmed_at=now,
+                comuna_cut=comuna,
+            )
             if role in STAFF_ROLES:
                 user.totp_secret = pyotp.random_base32()
                 user.totp_confirmed_at = now
             user.roles.append(RoleAssignment(role=role))
             session.add(user)
             session.flush()
-            audit.record("account.created", actor=None, object_type="user", object_id=user.id,
-                         payload={"email": email, "via": "demo"})
-            audit.record("role.granted", actor=None, object_type="user", object_id=user.id,
-                         payload={"role": role.value, "via": "demo", "comuna": comuna})
+            audit.record(
+                "account.created",
+                actor=None,
+                object_type="user",
+                object_id=user.id,
+                payload={"email": email, "via": "demo"},
+            )
+            audit.record(
+                "role.granted",
+                actor=None,
+                object_type="user",
+                object_id=user.id,
+                payload={"role": role.value, "via": "demo", "comuna": comuna},
+            )
         accounts.append(DemoAccount(email, DEMO_PASSWORD, role.value, user.totp_secret))
     session.flush()
     _load_demo_organisations(session)
@@ -108,16 +121,28 @@ def _load_demo_organisations(session: Session) -> None:
         if session.execute(sa.select(Organisation.id).where(Organisation.rut == rut)).scalar() is not None:
             continue
         organisation = Organisation(
-            rut=rut, legal_name=name, org_type=org_type, comuna_cut=comuna, members_count=members,
-            registry_number=str(number % 100_000), address="Dirección de demostración s/n",
-            board_term_start=date(2024, 4, 1), board_term_end=date(2027, 3, 31), status=status,
+            rut=rut,
+            legal_name=name,
+            org_type=org_type,
+            comuna_cut=comuna,
+            members_count=members,
+            registry_number=str(number % 100_000),
+            address="Dirección de demostración s/n",
+            board_term_start=date(2024, 4, 1),
+            board_term_end=date(2027, 3, 31),
+            status=status,
             status_reason=None if status == "pending" else "Datos de demostración",
             status_changed_at=None if status == "pending" else now,
         )
         session.add(organisation)
         session.flush()
-        audit.record("registry.organisation_created", actor=None, object_type="organisation",
-                     object_id=organisation.id, payload={"rut": rut, "via": "demo", "status": status})
+        audit.record(
+            "registry.organisation_created",
+            actor=None,
+            object_type="organisation",
+            object_id=organisation.id,
+            payload={"rut": rut, "via": "demo", "status": status},
+        )
     session.flush()
     _load_demo_representation(session)
     _load_demo_consultation(session)
@@ -136,23 +161,35 @@ def _load_demo_representation(session: Session) -> None:
     if person is None or curator is None:
         return
     for number in (65_010_001, 65_010_003):
-        organisation = session.execute(
-            sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))
-        ).scalar_one()
+        organisation = session.execute(sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))).scalar_one()
         exists = session.execute(
-            sa.select(Representation.id).where(Representation.user_id == person.id,
-                                               Representation.organisation_id == organisation.id)
+            sa.select(Representation.id).where(
+                Representation.user_id == person.id, Representation.organisation_id == organisation.id
+            )
         ).scalar()
         if exists is not None:
             continue
-        document = storage.save_upload(io.BytesIO(b"%PDF-1.4\n% Participa: documento de demostracion\n%%EOF\n"),
-                                       "representations", suffix=".bin", max_bytes=1024)
-        session.add(Representation(
-            user_id=person.id, organisation_id=organisation.id, position="presidente",
-            document_name="certificado-directorio-demo.pdf", document_stored=document.name,
-            document_type="application/pdf", document_sha256=document.sha256, status="approved",
-            decided_at=utcnow(), decided_by_id=curator.id, reason="Datos de demostración",
-        ))
+        document = storage.save_upload(
+            io.BytesIO(b"%PDF-1.4\n% Participa: documento de demostracion\n%%EOF\n"),
+            "representations",
+            suffix=".bin",
+            max_bytes=1024,
+        )
+        session.add(
+            Representation(
+                user_id=person.id,
+                organisation_id=organisation.id,
+                position="presidente",
+                document_name="certificado-directorio-demo.pdf",
+                document_stored=document.name,
+                document_type="application/pdf",
+                document_sha256=document.sha256,
+                status="approved",
+                decided_at=utcnow(),
+                decided_by_id=curator.id,
+                reason="Datos de demostración",
+            )
+        )
     session.flush()
 
 
@@ -178,27 +215,53 @@ def _load_demo_consultation(session: Session) -> None:
     commitment = session.execute(sa.select(Commitment).order_by(Commitment.id).limit(1)).scalar()
     if staff is None or manager is None or commitment is None:
         return
-    project = projects.create_project(session, actor=staff, data=projects.ProjectData(
-        title="Plaza activa Villa Esperanza",
-        summary="Recuperar la plaza de Villa Esperanza con juegos inclusivos, luminarias LED y árboles nativos.",
-        description="Mejoramiento integral de la plaza: 1.200 m² de áreas verdes, juegos inclusivos, "
-                    "iluminación peatonal y mobiliario. Beneficia a unas 3.000 personas del sector.",
-        bip_code="40051234-7", amount_clp=285_000_000, axis=commitment.axis, sub_axis=commitment.sub_axis,
-        commitment_ids=[commitment.id], rate_status="RS", rate_date=date.today() - timedelta(days=60),
-        latitude=Decimal("-33.405100"), longitude=Decimal("-70.725600"),
-    ))
+    project = projects.create_project(
+        session,
+        actor=staff,
+        data=projects.ProjectData(
+            title="Plaza activa Villa Esperanza",
+            summary="Recuperar la plaza de Villa Esperanza con juegos inclusivos, luminarias LED y árboles nativos.",
+            description="Mejoramiento integral de la plaza: 1.200 m² de áreas verdes, juegos inclusivos, "
+            "iluminación peatonal y mobiliario. Beneficia a unas 3.000 personas del sector.",
+            bip_code="40051234-7",
+            amount_clp=285_000_000,
+            axis=commitment.axis,
+            sub_axis=commitment.sub_axis,
+            commitment_ids=[commitment.id],
+            rate_status="RS",
+            rate_date=date.today() - timedelta(days=60),
+            latitude=Decimal("-33.405100"),
+            longitude=Decimal("-70.725600"),
+        ),
+    )
     projects.submit_project(session, actor=staff, project=project)
     projects.evaluate_project(session, project.id, policy=projects.policy_from_config(current_app.config))
     now = utcnow()
-    consultation = consultations.create_consultation(session, actor=manager, data=consultations.ConsultationData(
-        title=title, description="Consulta vinculante de demostración a las organizaciones de Renca.",
-        participation_level="binding", project_ids=[project.id], information_at=now - timedelta(days=6),
-        proposals_at=now - timedelta(days=4), voting_at=now - timedelta(days=1),
-        voting_ends_at=now + timedelta(days=14), electorate_comunas=[13128], electorate_types=[],
-        cutoff_date=date.today(), weight_scheme={"base": "sqrt_members", "territorial": None, "cap_share": None},
-        quorum=Decimal("0.3"), majority=(1, 2), majority_strict=True, abstentions_in_majority=False,
-        revote_policy="last", secrecy="secret", secrecy_k=5,
-    ))
+    consultation = consultations.create_consultation(
+        session,
+        actor=manager,
+        data=consultations.ConsultationData(
+            title=title,
+            description="Consulta vinculante de demostración a las organizaciones de Renca.",
+            participation_level="binding",
+            project_ids=[project.id],
+            information_at=now - timedelta(days=6),
+            proposals_at=now - timedelta(days=4),
+            voting_at=now - timedelta(days=1),
+            voting_ends_at=now + timedelta(days=14),
+            electorate_comunas=[13128],
+            electorate_types=[],
+            cutoff_date=date.today(),
+            weight_scheme={"base": "sqrt_members", "territorial": None, "cap_share": None},
+            quorum=Decimal("0.3"),
+            majority=(1, 2),
+            majority_strict=True,
+            abstentions_in_majority=False,
+            revote_policy="last",
+            secrecy="secret",
+            secrecy_k=5,
+        ),
+    )
     for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
         consultations.change_phase(session, actor=manager, consultation=consultation, target=target, now=now)
     consultations.freeze_roll(session, consultation.id)

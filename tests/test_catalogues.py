@@ -36,6 +36,7 @@ def _catalogue(locale: str):
 @pytest.mark.parametrize("locale", ["es", "en"])
 def test_every_entry_is_translated_and_not_fuzzy(locale: str) -> None:
     catalogue = _catalogue(locale)
+
     def translated(message) -> bool:
         return all(message.string) if isinstance(message.string, tuple) else bool(message.string)
 

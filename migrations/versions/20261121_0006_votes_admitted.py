@@ -11,16 +11,17 @@ Create Date: 2026-11-21 06:47:10.404330
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_votes_admitted'
-down_revision = '0005_proposals'
+revision = "0006_votes_admitted"
+down_revision = "0005_proposals"
 branch_labels = None
 depends_on = None
 
+
 def upgrade() -> None:
-    with op.batch_alter_table('votes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('admitted', sa.Boolean(), nullable=True))
+    with op.batch_alter_table("votes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("admitted", sa.Boolean(), nullable=True))
+
 
 def downgrade() -> None:
-    with op.batch_alter_table('votes', schema=None) as batch_op:
-        batch_op.drop_column('admitted')
-
+    with op.batch_alter_table("votes", schema=None) as batch_op:
+        batch_op.drop_column("admitted")

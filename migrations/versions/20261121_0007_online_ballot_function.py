@@ -12,8 +12,8 @@ Create Date: 2026-11-21 08:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_online_ballot_function'
-down_revision = '0006_votes_admitted'
+revision = "0007_online_ballot_function"
+down_revision = "0006_votes_admitted"
 branch_labels = None
 depends_on = None
 
@@ -100,26 +100,35 @@ $$
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('ballots', schema=None) as batch_op:
+    with op.batch_alter_table("ballots", schema=None) as batch_op:
         # Redundant beside ix_ballots_consultation_organisation, and one more write per ballot.
-        batch_op.drop_index('ix_ballots_consultation_id')
-        batch_op.add_column(sa.Column('receipt_mailed_at', sa.DateTime(), nullable=True))
+        batch_op.drop_index("ix_ballots_consultation_id")
+        batch_op.add_column(sa.Column("receipt_mailed_at", sa.DateTime(), nullable=True))
     # Receipts of ballots cast before this revision were mailed in their request.
     op.execute("UPDATE ballots SET receipt_mailed_at = cast_at")
-    with op.batch_alter_table('ballots', schema=None) as batch_op:
-        batch_op.create_index('ix_ballots_receipt_pending', ['id'], unique=False,
-                              sqlite_where=sa.text('receipt_mailed_at IS NULL'),
-                              postgresql_where=sa.text('receipt_mailed_at IS NULL'))
+    with op.batch_alter_table("ballots", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ballots_receipt_pending",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("receipt_mailed_at IS NULL"),
+            postgresql_where=sa.text("receipt_mailed_at IS NULL"),
+        )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(CAST_ONLINE_BALLOT)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS cast_online_ballot(integer, integer, integer, integer, integer[], "
-                   "text[], timestamp, text)")
-    with op.batch_alter_table('ballots', schema=None) as batch_op:
-        batch_op.drop_index('ix_ballots_receipt_pending', sqlite_where=sa.text('receipt_mailed_at IS NULL'),
-                            postgresql_where=sa.text('receipt_mailed_at IS NULL'))
-        batch_op.drop_column('receipt_mailed_at')
-        batch_op.create_index('ix_ballots_consultation_id', ['consultation_id'], unique=False)
+        op.execute(
+            "DROP FUNCTION IF EXISTS cast_online_ballot(integer, integer, integer, integer, integer[], "
+            "text[], timestamp, text)"
+        )
+    with op.batch_alter_table("ballots", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_ballots_receipt_pending",
+            sqlite_where=sa.text("receipt_mailed_at IS NULL"),
+            postgresql_where=sa.text("receipt_mailed_at IS NULL"),
+        )
+        batch_op.drop_column("receipt_mailed_at")
+        batch_op.create_index("ix_ballots_consultation_id", ["consultation_id"], unique=False)

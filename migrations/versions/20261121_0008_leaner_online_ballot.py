@@ -18,8 +18,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = '0008_leaner_online_ballot'
-down_revision = '0007_online_ballot_function'
+revision = "0008_leaner_online_ballot"
+down_revision = "0007_online_ballot_function"
 branch_labels = None
 depends_on = None
 

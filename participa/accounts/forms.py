@@ -22,8 +22,7 @@ class SignupForm(FlaskForm):
     name = StringField(_l("Nombre completo"), validators=[_required, Length(min=2, max=120)])
     email = EmailField(
         _l("Correo electrónico"),
-        validators=[_required, Email(message=_l("Escriba un correo válido, como nombre@ejemplo.cl.")),
-                    Length(max=254)],
+        validators=[_required, Email(message=_l("Escriba un correo válido, como nombre@ejemplo.cl.")), Length(max=254)],
     )
     password = PasswordField(
         _l("Contraseña"),

@@ -36,7 +36,9 @@ class User(UserMixin, Base):
 
     comuna: Mapped[Comuna | None] = relationship(lazy="joined")
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         foreign_keys="RoleAssignment.user_id",
     )
 

@@ -33,9 +33,7 @@ def _token_hash(raw: str) -> str:
 
 
 def find_by_email(session: Session, email: str) -> User | None:
-    return session.execute(
-        sa.select(User).where(User.email == rules.normalize_email(email))
-    ).scalar_one_or_none()
+    return session.execute(sa.select(User).where(User.email == rules.normalize_email(email))).scalar_one_or_none()
 
 
 # --- sign-up and tokens ---------------------------------------------------------------------
@@ -67,8 +65,9 @@ def register(
     session.add(user)
     session.flush()
     token = issue_token(session, user, "confirm", now=now, ttl=timedelta(days=confirm_days))
-    audit.record("account.registered", actor=user, object_type="user", object_id=user.id,
-                 payload={"email": email}, session=None)
+    audit.record(
+        "account.registered", actor=user, object_type="user", object_id=user.id, payload={"email": email}, session=None
+    )
     return Registration(user, True, token)
 
 
@@ -76,13 +75,15 @@ def issue_token(session: Session, user: User, purpose: str, *, now: datetime, tt
     """A new single-use token; earlier unused tokens of the same purpose stop working."""
     session.execute(
         sa.update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
-               AccountToken.used_at.is_(None))
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
         .values(used_at=now)
     )
     raw = secrets.token_urlsafe(32)
-    session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_token_hash(raw),
-                             created_at=now, expires_at=now + ttl))
+    session.add(
+        AccountToken(
+            user_id=user.id, purpose=purpose, token_hash=_token_hash(raw), created_at=now, expires_at=now + ttl
+        )
+    )
     session.flush()
     return raw
 
@@ -142,7 +143,8 @@ def authenticate(
     """
     email = rules.normalize_email(email)
     ip_failures = session.execute(
-        sa.select(sa.func.count()).select_from(LoginAttempt)
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
         .where(LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > now - lockout)
     ).scalar_one()
     if ip_failures >= max_failures_per_ip:
@@ -159,8 +161,13 @@ def authenticate(
     if not ok:
         until = rules.locked_until([*failures, now], now=now, max_failures=max_failures, lockout=lockout)
         if until is not None and user is not None:
-            audit.record("account.locked", actor=None, object_type="user", object_id=user.id,
-                         payload={"until": until.isoformat(), "ip": ip})
+            audit.record(
+                "account.locked",
+                actor=None,
+                object_type="user",
+                object_id=user.id,
+                payload={"until": until.isoformat(), "ip": ip},
+            )
         session.flush()
         return LoginResult(None, "locked" if until else "bad_credentials", until)
     assert user is not None
@@ -189,8 +196,13 @@ def _recent_failures(session: Session, email: str, *, now: datetime, lockout: ti
 
 
 def record_login(session: Session, user: User, *, ip: str, second_factor: bool) -> None:
-    audit.record("account.login", actor=user, object_type="user", object_id=user.id,
-                 payload={"ip": ip, "second_factor": second_factor})
+    audit.record(
+        "account.login",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        payload={"ip": ip, "second_factor": second_factor},
+    )
     session.flush()
 
 
@@ -274,11 +286,15 @@ def _check_code(session: Session, user: User, code: str, now: datetime, throttle
     if _accept_totp(user, code, now):
         return
     session.add(LoginAttempt(email=user.email, ip=throttle.ip, at=now, success=False))
-    until = rules.locked_until([*failures, now], now=now, max_failures=throttle.max_failures,
-                               lockout=throttle.lockout)
+    until = rules.locked_until([*failures, now], now=now, max_failures=throttle.max_failures, lockout=throttle.lockout)
     if until is not None:
-        audit.record("account.locked", actor=None, object_type="user", object_id=user.id,
-                     payload={"until": until.isoformat(), "ip": throttle.ip, "step": "second_factor"})
+        audit.record(
+            "account.locked",
+            actor=None,
+            object_type="user",
+            object_id=user.id,
+            payload={"until": until.isoformat(), "ip": throttle.ip, "step": "second_factor"},
+        )
         session.flush()
         raise AccountError("locked")
     session.flush()
@@ -334,14 +350,24 @@ def assign_role(session: Session, *, actor: User, user: User, role: str, comuna_
         if user.comuna_cut != comuna_cut:
             previous = user.comuna_cut
             user.comuna_cut = comuna_cut
-            audit.record("account.comuna_set", actor=actor, object_type="user", object_id=user.id,
-                         payload={"from": previous, "to": comuna_cut})
+            audit.record(
+                "account.comuna_set",
+                actor=actor,
+                object_type="user",
+                object_id=user.id,
+                payload={"from": previous, "to": comuna_cut},
+            )
     if role in user.role_names():
         raise AccountError("role_already_held")
     user.roles.append(RoleAssignment(role=role, granted_by_id=actor.id))
     user.session_version += 1
-    audit.record("role.granted", actor=actor, object_type="user", object_id=user.id,
-                 payload={"role": role, "comuna": user.comuna_cut if role in rules.COMUNA_ROLES else None})
+    audit.record(
+        "role.granted",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        payload={"role": role, "comuna": user.comuna_cut if role in rules.COMUNA_ROLES else None},
+    )
     session.flush()
 
 
@@ -373,9 +399,19 @@ def create_administrator(session: Session, *, email: str, name: str, password: s
     user.roles.append(RoleAssignment(role=Role.ADMIN))
     session.add(user)
     session.flush()
-    audit.record("account.created", actor=None, object_type="user", object_id=user.id,
-                 payload={"email": email, "via": "command line"})
-    audit.record("role.granted", actor=None, object_type="user", object_id=user.id,
-                 payload={"role": Role.ADMIN.value, "via": "command line"})
+    audit.record(
+        "account.created",
+        actor=None,
+        object_type="user",
+        object_id=user.id,
+        payload={"email": email, "via": "command line"},
+    )
+    audit.record(
+        "role.granted",
+        actor=None,
+        object_type="user",
+        object_id=user.id,
+        payload={"role": Role.ADMIN.value, "via": "command line"},
+    )
     session.flush()
     return user

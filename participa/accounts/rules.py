@@ -52,9 +52,7 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def locked_until(
-    failures: list[datetime], *, now: datetime, max_failures: int, lockout: timedelta
-) -> datetime | None:
+def locked_until(failures: list[datetime], *, now: datetime, max_failures: int, lockout: timedelta) -> datetime | None:
     """When a login identifier is locked, until when; else ``None``.
 
     ``failures`` are the times of failed attempts since the last success (at least the last two

@@ -145,8 +145,10 @@ def login():
             status = 429
         elif result.status == "unconfirmed":
             form.form_errors.append(
-                _("Aún no confirma su correo. Revise su bandeja de entrada o pida un enlace nuevo "
-                  "con «¿Olvidó su contraseña?».")
+                _(
+                    "Aún no confirma su correo. Revise su bandeja de entrada o pida un enlace nuevo "
+                    "con «¿Olvidó su contraseña?»."
+                )
             )
             status = 403
         elif result.status == "inactive":
@@ -196,8 +198,9 @@ def signup():
                 send_email(
                     reg.user.email,
                     _("Intento de registro en Participa"),
-                    render_template("accounts/email_already.txt", user=reg.user,
-                                    link=external_url("accounts.request_reset")),
+                    render_template(
+                        "accounts/email_already.txt", user=reg.user, link=external_url("accounts.request_reset")
+                    ),
                 )
             db.session.commit()
             return render_template("accounts/signup_sent.html", email=form.email.data)
@@ -261,13 +264,17 @@ def reset_password(token: str):
 
 def _throttle() -> ops.Throttle:
     cfg = current_app.config
-    return ops.Throttle(ip=client_ip(), max_failures=cfg["LOGIN_MAX_FAILURES"],
-                        lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]))
+    return ops.Throttle(
+        ip=client_ip(), max_failures=cfg["LOGIN_MAX_FAILURES"], lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+    )
 
 
 def _lockout_message() -> str:
-    return _("Demasiados intentos fallidos. Por seguridad, espere %(m)d minutos e inténtelo otra vez, "
-             "o recupere su contraseña.", m=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    return _(
+        "Demasiados intentos fallidos. Por seguridad, espere %(m)d minutos e inténtelo otra vez, "
+        "o recupere su contraseña.",
+        m=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+    )
 
 
 def _second_factor_subject() -> tuple[User | None, bool]:

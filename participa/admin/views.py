@@ -23,7 +23,6 @@ MESSAGES = {
 }
 
 
-
 @role_required(Role.ADMIN)
 def list_users():
     form = UserSearchForm(request.args)
@@ -42,8 +41,9 @@ def _role_form() -> AssignRoleForm:
 @role_required(Role.ADMIN)
 def show_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    return render_template("admin/user.html", user=user, form=_role_form(), revoke_form=RevokeRoleForm(),
-                           role_labels=ROLE_LABELS)
+    return render_template(
+        "admin/user.html", user=user, form=_role_form(), revoke_form=RevokeRoleForm(), role_labels=ROLE_LABELS
+    )
 
 
 @role_required(Role.ADMIN)
@@ -52,8 +52,9 @@ def assign_role(user_id: int):
     form = _role_form()
     if form.validate_on_submit():
         try:
-            ops.assign_role(db.session(), actor=acting_user(), user=user, role=form.role.data,
-                            comuna_cut=form.comuna.data)
+            ops.assign_role(
+                db.session(), actor=acting_user(), user=user, role=form.role.data, comuna_cut=form.comuna.data
+            )
         except ops.AccountError as error:
             db.session.rollback()
             field = form.comuna if error.code == "comuna_required" else form.role
@@ -63,8 +64,9 @@ def assign_role(user_id: int):
             flash(_("Rol asignado: %(role)s.", role=ROLE_LABELS[Role(form.role.data)]), "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
     db.session.refresh(user)
-    return render_template("admin/user.html", user=user, form=form, revoke_form=RevokeRoleForm(),
-                           role_labels=ROLE_LABELS), 400
+    return render_template(
+        "admin/user.html", user=user, form=form, revoke_form=RevokeRoleForm(), role_labels=ROLE_LABELS
+    ), 400
 
 
 @role_required(Role.ADMIN)

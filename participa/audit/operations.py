@@ -92,9 +92,7 @@ def seal(session: Session) -> SealResult:
     cursor_id = last.cursor_event_id if last else 0
     query = sa.select(AuditEvent)
     if postgres:
-        xmin = session.execute(
-            sa.text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
-        ).scalar_one()
+        xmin = session.execute(sa.text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")).scalar_one()
         query = query.where(
             sa.tuple_(AuditEvent.txid, AuditEvent.id) > sa.tuple_(sa.literal(cursor_txid), sa.literal(cursor_id)),
             AuditEvent.txid < xmin,
@@ -135,14 +133,25 @@ def _blocks(session: Session) -> Iterator[SealedBlock]:
     """Blocks in order with their seals and events, read as plain rows (no identity map), so
     that verifying a long log keeps memory flat."""
     blocks = session.execute(
-        sa.select(AuditBlock.id, AuditBlock.previous_hash, AuditBlock.block_hash, AuditBlock.event_count)
-        .order_by(AuditBlock.id)
+        sa.select(AuditBlock.id, AuditBlock.previous_hash, AuditBlock.block_hash, AuditBlock.event_count).order_by(
+            AuditBlock.id
+        )
     ).all()
     e = AuditEvent.__table__.c
     for block in blocks:
         rows = session.execute(
-            sa.select(AuditSeal.event_id, AuditSeal.position, AuditSeal.event_hash, e.id.label("found_id"),
-                      e.occurred_at, e.actor_id, e.action, e.object_type, e.object_id, e.payload)
+            sa.select(
+                AuditSeal.event_id,
+                AuditSeal.position,
+                AuditSeal.event_hash,
+                e.id.label("found_id"),
+                e.occurred_at,
+                e.actor_id,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.payload,
+            )
             .join_from(AuditSeal, AuditEvent, AuditEvent.id == AuditSeal.event_id, isouter=True)
             .where(AuditSeal.block_id == block.id)
             .order_by(AuditSeal.position)
@@ -154,8 +163,15 @@ def _blocks(session: Session) -> Iterator[SealedBlock]:
                     rules.SealRecord(row.event_id, row.position, row.event_hash),
                     None
                     if row.found_id is None
-                    else rules.EventRecord(row.found_id, row.occurred_at, row.actor_id, row.action,
-                                           row.object_type, row.object_id, row.payload),
+                    else rules.EventRecord(
+                        row.found_id,
+                        row.occurred_at,
+                        row.actor_id,
+                        row.action,
+                        row.object_type,
+                        row.object_id,
+                        row.payload,
+                    ),
                 )
                 for row in rows
             ],
@@ -192,9 +208,7 @@ def verify(session: Session) -> Verification:
 
 def head(session: Session) -> str:
     """The public head: the hash of the newest block."""
-    value = session.execute(
-        sa.select(AuditBlock.block_hash).order_by(AuditBlock.id.desc()).limit(1)
-    ).scalar()
+    value = session.execute(sa.select(AuditBlock.block_hash).order_by(AuditBlock.id.desc()).limit(1)).scalar()
     return value or rules.GENESIS_HASH
 
 

@@ -48,24 +48,30 @@ class Consultation(Base):
     roll_hash: Mapped[str | None] = mapped_column(sa.String(64))
     roll_total_weight: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 6))
 
-    questions: Mapped[list[Question]] = relationship(back_populates="consultation", lazy="selectin",
-                                                     order_by="Question.position")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="consultation", lazy="selectin", order_by="Question.position"
+    )
 
     __table_args__ = (
-        sa.CheckConstraint(sa.column("participation_level").in_(["information", "consultation", "binding"]),
-                           name="level_known"),
         sa.CheckConstraint(
-            sa.column("phase").in_(["draft", "information", "proposals", "voting", "counting", "certification",
-                                    "published"]),
+            sa.column("participation_level").in_(["information", "consultation", "binding"]), name="level_known"
+        ),
+        sa.CheckConstraint(
+            sa.column("phase").in_(
+                ["draft", "information", "proposals", "voting", "counting", "certification", "published"]
+            ),
             name="phase_known",
         ),
         sa.CheckConstraint(sa.column("revote_policy").in_(["last", "first"]), name="revote_known"),
         sa.CheckConstraint(sa.column("secrecy").in_(["secret", "named"]), name="secrecy_known"),
         sa.CheckConstraint("quorum >= 0 AND quorum <= 1", name="quorum_fraction"),
-        sa.CheckConstraint("majority_numerator > 0 AND majority_denominator > majority_numerator",
-                           name="majority_fraction"),
-        sa.CheckConstraint("information_at <= proposals_at AND proposals_at <= voting_at "
-                           "AND voting_at < voting_ends_at", name="schedule_in_order"),
+        sa.CheckConstraint(
+            "majority_numerator > 0 AND majority_denominator > majority_numerator", name="majority_fraction"
+        ),
+        sa.CheckConstraint(
+            "information_at <= proposals_at AND proposals_at <= voting_at AND voting_at < voting_ends_at",
+            name="schedule_in_order",
+        ),
     )
 
 

@@ -64,8 +64,9 @@ def _require_manager(actor: User) -> None:
 
 
 def schedule_of(consultation: Consultation) -> Schedule:
-    return Schedule(consultation.information_at, consultation.proposals_at, consultation.voting_at,
-                    consultation.voting_ends_at)
+    return Schedule(
+        consultation.information_at, consultation.proposals_at, consultation.voting_at, consultation.voting_ends_at
+    )
 
 
 def _validate(session: Session, data: ConsultationData, consultation: Consultation | None) -> list[Project]:
@@ -118,8 +119,13 @@ def create_consultation(session: Session, *, actor: User, data: ConsultationData
     consultation.questions = [Question(project_id=p.id, position=i) for i, p in enumerate(projects, 1)]
     session.add(consultation)
     session.flush()
-    audit.record("consultations.created", actor=actor, object_type="consultation", object_id=consultation.id,
-                 payload={"title": consultation.title, "projects": [p.id for p in projects]})
+    audit.record(
+        "consultations.created",
+        actor=actor,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={"title": consultation.title, "projects": [p.id for p in projects]},
+    )
     return consultation
 
 
@@ -130,8 +136,13 @@ def update_consultation(session: Session, *, actor: User, consultation: Consulta
     projects = _validate(session, data, consultation)
     _apply(consultation, data)
     consultation.questions = [Question(project_id=p.id, position=i) for i, p in enumerate(projects, 1)]
-    audit.record("consultations.updated", actor=actor, object_type="consultation", object_id=consultation.id,
-                 payload={"title": consultation.title})
+    audit.record(
+        "consultations.updated",
+        actor=actor,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={"title": consultation.title},
+    )
     session.flush()
 
 
@@ -139,8 +150,9 @@ def majority_of(consultation: Consultation) -> Fraction:
     return Fraction(consultation.majority_numerator, consultation.majority_denominator)
 
 
-def change_phase(session: Session, *, actor: User | None, consultation: Consultation, target: Phase,
-                 now: datetime) -> None:
+def change_phase(
+    session: Session, *, actor: User | None, consultation: Consultation, target: Phase, now: datetime
+) -> None:
     """Move to ``target``: by a manager (one step forward), or by the scheduler (actor None,
     when the schedule says so). Entering information puts the projects in consultation;
     entering voting asks for the roll to be frozen; entering counting closes the vote. The
@@ -158,9 +170,13 @@ def change_phase(session: Session, *, actor: User | None, consultation: Consulta
                 raise ConsultationError("project_not_admissible", question.project.title)
             question.project.state = ProjectState.IN_CONSULTATION.value
     consultation.phase = target.value
-    audit.record("consultations.phase_changed", actor=actor, object_type="consultation",
-                 object_id=consultation.id,
-                 payload={"from": current.value, "to": target.value, "by": "manager" if actor else "schedule"})
+    audit.record(
+        "consultations.phase_changed",
+        actor=actor,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={"from": current.value, "to": target.value, "by": "manager" if actor else "schedule"},
+    )
     session.flush()
 
 
@@ -172,8 +188,9 @@ def follow_up(target: Phase) -> str | None:
 def due_changes(session: Session, now: datetime) -> list[tuple[int, Phase]]:
     """Consultations whose schedule has reached their next phase."""
     open_ones = session.execute(
-        sa.select(Consultation).where(Consultation.phase.in_([p.value for p in
-                                                              (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING)]))
+        sa.select(Consultation).where(
+            Consultation.phase.in_([p.value for p in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING)])
+        )
     ).scalars()
     due = []
     for consultation in open_ones:
@@ -187,17 +204,27 @@ def due_changes(session: Session, now: datetime) -> list[tuple[int, Phase]]:
 
 
 def _facts(org: Organisation) -> weights.OrgFacts:
-    return weights.OrgFacts(organisation_id=org.id, org_type=org.org_type, comuna_cut=org.comuna_cut,
-                            members_count=org.members_count, status=org.status,
-                            board_term_start=org.board_term_start, board_term_end=org.board_term_end)
+    return weights.OrgFacts(
+        organisation_id=org.id,
+        org_type=org.org_type,
+        comuna_cut=org.comuna_cut,
+        members_count=org.members_count,
+        status=org.status,
+        board_term_start=org.board_term_start,
+        board_term_end=org.board_term_end,
+    )
 
 
 def roll_hash(entries: list[tuple[int, str, Decimal, dict[str, Any]]]) -> str:
     """SHA-256 of the canonical roll: (organisation id, RUT, weight, inputs), by organisation."""
-    return sha256_hex(canonical_json([
-        {"organisation": org_id, "rut": rut, "weight": f"{weight:.6f}", "inputs": inputs}
-        for org_id, rut, weight, inputs in sorted(entries, key=lambda e: e[0])
-    ]))
+    return sha256_hex(
+        canonical_json(
+            [
+                {"organisation": org_id, "rut": rut, "weight": f"{weight:.6f}", "inputs": inputs}
+                for org_id, rut, weight, inputs in sorted(entries, key=lambda e: e[0])
+            ]
+        )
+    )
 
 
 def freeze_roll(session: Session, consultation_id: int) -> bool:
@@ -209,35 +236,56 @@ def freeze_roll(session: Session, consultation_id: int) -> bool:
     ).scalar_one_or_none()
     if consultation is None or consultation.roll_frozen_at is not None:
         return False
-    electorate = weights.Electorate(comunas=frozenset(consultation.electorate_comunas),
-                                    org_types=frozenset(consultation.electorate_types),
-                                    cutoff=consultation.cutoff_date)
-    candidates = session.execute(
-        sa.select(Organisation).where(Organisation.comuna_cut.in_(consultation.electorate_comunas),
-                                      Organisation.status == "verified")
-    ).scalars().all()
+    electorate = weights.Electorate(
+        comunas=frozenset(consultation.electorate_comunas),
+        org_types=frozenset(consultation.electorate_types),
+        cutoff=consultation.cutoff_date,
+    )
+    candidates = (
+        session.execute(
+            sa.select(Organisation).where(
+                Organisation.comuna_cut.in_(consultation.electorate_comunas), Organisation.status == "verified"
+            )
+        )
+        .scalars()
+        .all()
+    )
     eligible = [_facts(o) for o in candidates if weights.eligibility(_facts(o), electorate) is None]
     home = frozenset(q.project.comuna_cut for q in consultation.questions)
     computed = weights.compute_weights(eligible, consultation.weight_scheme, home) if eligible else {}
     ruts = {o.id: o.rut for o in candidates}
-    rows = [{"consultation_id": consultation.id, "organisation_id": org_id, "weight": weight, "inputs": inputs}
-            for org_id, (weight, inputs) in sorted(computed.items())]
+    rows = [
+        {"consultation_id": consultation.id, "organisation_id": org_id, "weight": weight, "inputs": inputs}
+        for org_id, (weight, inputs) in sorted(computed.items())
+    ]
     db.bulk_insert(session, RollEntry.__table__, rows)
-    consultation.roll_hash = roll_hash([(r["organisation_id"], ruts[r["organisation_id"]], r["weight"],
-                                         r["inputs"]) for r in rows])
+    consultation.roll_hash = roll_hash(
+        [(r["organisation_id"], ruts[r["organisation_id"]], r["weight"], r["inputs"]) for r in rows]
+    )
     consultation.roll_total_weight = sum((r["weight"] for r in rows), Decimal(0))
     consultation.roll_frozen_at = utcnow()
-    audit.record("consultations.roll_frozen", actor=None, object_type="consultation", object_id=consultation.id,
-                 payload={"entries": len(rows), "total_weight": f"{consultation.roll_total_weight:.6f}",
-                          "roll_hash": consultation.roll_hash}, session=session)
+    audit.record(
+        "consultations.roll_frozen",
+        actor=None,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={
+            "entries": len(rows),
+            "total_weight": f"{consultation.roll_total_weight:.6f}",
+            "roll_hash": consultation.roll_hash,
+        },
+        session=session,
+    )
     session.flush()
     return True
 
 
 def roll_weights(session: Session, consultation_id: int) -> dict[int, Decimal]:
-    return dict(session.execute(
-        sa.select(RollEntry.organisation_id, RollEntry.weight).where(RollEntry.consultation_id == consultation_id)
-    ).all())
+    return dict(
+        session.execute(
+            sa.select(RollEntry.organisation_id, RollEntry.weight).where(RollEntry.consultation_id == consultation_id)
+        ).all()
+    )
 
 
 def compute_power_index(session: Session, consultation_id: int) -> PowerIndex | None:
@@ -257,9 +305,12 @@ def compute_power_index(session: Session, consultation_id: int) -> PowerIndex | 
         session.delete(existing)
         session.flush()
     row = PowerIndex(
-        consultation_id=consultation_id, method=index.method, exact=index.exact,
+        consultation_id=consultation_id,
+        method=index.method,
+        exact=index.exact,
         error_bound=None if index.error_bound is None else str(index.error_bound),
-        values={str(k): str(v) for k, v in index.values.items()}, flags={str(k): v for k, v in flags.items()},
+        values={str(k): str(v) for k, v in index.values.items()},
+        flags={str(k): v for k, v in flags.items()},
     )
     session.add(row)
     session.flush()
@@ -269,10 +320,16 @@ def compute_power_index(session: Session, consultation_id: int) -> PowerIndex | 
 def roll_page(session: Session, consultation_id: int, *, page: int, size: int) -> tuple[list[RollEntry], int]:
     query = sa.select(RollEntry).where(RollEntry.consultation_id == consultation_id)
     total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    entries = session.execute(
-        query.options(selectinload(RollEntry.organisation))
-        .order_by(RollEntry.weight.desc(), RollEntry.organisation_id).limit(size).offset((page - 1) * size)
-    ).scalars().all()
+    entries = (
+        session.execute(
+            query.options(selectinload(RollEntry.organisation))
+            .order_by(RollEntry.weight.desc(), RollEntry.organisation_id)
+            .limit(size)
+            .offset((page - 1) * size)
+        )
+        .scalars()
+        .all()
+    )
     return list(entries), total
 
 
@@ -285,10 +342,14 @@ def representatives_to_notify(session: Session, consultation: Consultation) -> l
         organisations = sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
     else:
         organisations = sa.select(Organisation.id).where(
-            Organisation.comuna_cut.in_(consultation.electorate_comunas), Organisation.status == "verified")
-    return list(session.execute(
-        sa.select(User).join(Representation, Representation.user_id == User.id)
-        .where(Representation.status == "approved", Representation.organisation_id.in_(organisations),
-               User.active)
-        .distinct().order_by(User.id)
-    ).scalars())
+            Organisation.comuna_cut.in_(consultation.electorate_comunas), Organisation.status == "verified"
+        )
+    return list(
+        session.execute(
+            sa.select(User)
+            .join(Representation, Representation.user_id == User.id)
+            .where(Representation.status == "approved", Representation.organisation_id.in_(organisations), User.active)
+            .distinct()
+            .order_by(User.id)
+        ).scalars()
+    )

@@ -40,7 +40,9 @@ def advance_phases() -> int:
     changed = 0
     for consultation_id, target in operations.due_changes(session, utcnow()):
         consultation = session.execute(
-            sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
+            sa.select(Consultation)
+            .where(Consultation.id == consultation_id)
+            .with_for_update(of=Consultation)
             .execution_options(populate_existing=True)
         ).scalar_one()
         try:
@@ -83,8 +85,12 @@ def notify_phase(consultation_id: int, phase: str) -> None:
     for user in operations.representatives_to_notify(db.session(), consultation):
         with in_language_of(user.locale):
             label = str(PHASE_LABELS.get(Phase(phase), phase))
-            send_email(user.email, _("Consulta «%(title)s»: nueva etapa", title=consultation.title),
-                       render_template("consultations/email_phase.txt", user=user, consultation=consultation,
-                                       phase=label, link=link),
-                       key=f"phase-{consultation_id}-{phase}-{user.id}")
+            send_email(
+                user.email,
+                _("Consulta «%(title)s»: nueva etapa", title=consultation.title),
+                render_template(
+                    "consultations/email_phase.txt", user=user, consultation=consultation, phase=label, link=link
+                ),
+                key=f"phase-{consultation_id}-{phase}-{user.id}",
+            )
     db.session.commit()

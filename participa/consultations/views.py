@@ -45,8 +45,6 @@ MESSAGES = {
 }
 
 
-
-
 def to_utc(local: datetime) -> datetime:
     """A wall-clock time in Santiago, as typed in a form, to UTC for storage."""
     return local.replace(tzinfo=SANTIAGO).astimezone(UTC)
@@ -81,8 +79,10 @@ def _scheme(form: ConsultationForm) -> dict[str, Any]:
             raise operations.ConsultationError("bad_table") from error
     if form.territorial_home.data is not None or form.territorial_elsewhere.data is not None:
         home, elsewhere = form.territorial_home.data, form.territorial_elsewhere.data
-        scheme["territorial"] = {"home": str(Decimal(1) if home is None else home),
-                                 "elsewhere": str(Decimal(1) if elsewhere is None else elsewhere)}
+        scheme["territorial"] = {
+            "home": str(Decimal(1) if home is None else home),
+            "elsewhere": str(Decimal(1) if elsewhere is None else elsewhere),
+        }
     if form.cap_percent.data is not None:
         scheme["cap_share"] = str((form.cap_percent.data / 100).normalize())
     return scheme
@@ -92,9 +92,12 @@ def _form(consultation: Consultation | None = None) -> ConsultationForm:
     form = ConsultationForm()
     available = sa.select(Project).where(Project.state == ProjectState.ADMISSIBLE.value)
     if consultation is not None:
-        available = sa.select(Project).where(sa.or_(
-            Project.state == ProjectState.ADMISSIBLE.value,
-            Project.id.in_([q.project_id for q in consultation.questions])))
+        available = sa.select(Project).where(
+            sa.or_(
+                Project.state == ProjectState.ADMISSIBLE.value,
+                Project.id.in_([q.project_id for q in consultation.questions]),
+            )
+        )
     projects = db.session.execute(available.order_by(Project.comuna_cut, Project.title)).scalars().all()
     form.projects.choices = [SelectChoice(p.id, f"{p.comuna.name}: {p.title}") for p in projects]
     form.electorate_comunas.choices = [SelectChoice(c.cut, c.name) for c in list_comunas(db.session())]
@@ -125,9 +128,15 @@ def _fill(form: ConsultationForm, c: Consultation) -> None:
     if scheme.get("cap_share"):
         form.cap_percent.data = Decimal(scheme["cap_share"]) * 100
     form.quorum_percent.data = c.quorum * 100
-    form.majority.data = next((k for k, (f, strict) in MAJORITIES.items()
-                               if (f.numerator, f.denominator) == (c.majority_numerator, c.majority_denominator)
-                               and strict == c.majority_strict), "simple")
+    form.majority.data = next(
+        (
+            k
+            for k, (f, strict) in MAJORITIES.items()
+            if (f.numerator, f.denominator) == (c.majority_numerator, c.majority_denominator)
+            and strict == c.majority_strict
+        ),
+        "simple",
+    )
     form.abstentions_in_majority.data = c.abstentions_in_majority
     form.revote_policy.data, form.secrecy.data, form.secrecy_k.data = c.revote_policy, c.secrecy, c.secrecy_k
 
@@ -137,19 +146,29 @@ def _data(form: ConsultationForm) -> operations.ConsultationData:
     project_ids = list(form.projects.data or [])
     comunas = list(form.electorate_comunas.data or [])
     if not comunas:
-        comunas = sorted({p.comuna_cut for p in db.session.execute(
-            sa.select(Project).where(Project.id.in_(project_ids))).scalars()})
+        comunas = sorted(
+            {p.comuna_cut for p in db.session.execute(sa.select(Project).where(Project.id.in_(project_ids))).scalars()}
+        )
     return operations.ConsultationData(
-        title=form.title.data or "", description=form.description.data or "",
-        participation_level=form.participation_level.data, project_ids=project_ids,
-        information_at=to_utc(form.information_at.data), proposals_at=to_utc(form.proposals_at.data),
-        voting_at=to_utc(form.voting_at.data), voting_ends_at=to_utc(form.voting_ends_at.data),
-        electorate_comunas=comunas, electorate_types=list(form.electorate_types.data or []),
-        cutoff_date=form.cutoff_date.data, weight_scheme=_scheme(form),
+        title=form.title.data or "",
+        description=form.description.data or "",
+        participation_level=form.participation_level.data,
+        project_ids=project_ids,
+        information_at=to_utc(form.information_at.data),
+        proposals_at=to_utc(form.proposals_at.data),
+        voting_at=to_utc(form.voting_at.data),
+        voting_ends_at=to_utc(form.voting_ends_at.data),
+        electorate_comunas=comunas,
+        electorate_types=list(form.electorate_types.data or []),
+        cutoff_date=form.cutoff_date.data,
+        weight_scheme=_scheme(form),
         quorum=(form.quorum_percent.data / 100).quantize(Decimal("0.000001")),
-        majority=(majority.numerator, majority.denominator), majority_strict=strict,
-        abstentions_in_majority=bool(form.abstentions_in_majority.data), revote_policy=form.revote_policy.data,
-        secrecy=form.secrecy.data, secrecy_k=form.secrecy_k.data or 5,
+        majority=(majority.numerator, majority.denominator),
+        majority_strict=strict,
+        abstentions_in_majority=bool(form.abstentions_in_majority.data),
+        revote_policy=form.revote_policy.data,
+        secrecy=form.secrecy.data,
+        secrecy_k=form.secrecy_k.data or 5,
     )
 
 
@@ -171,8 +190,11 @@ def new_consultation():
             consultation = operations.create_consultation(db.session(), actor=acting_user(), data=_data(form))
         except (operations.ConsultationError, ValueError) as error:
             db.session.rollback()
-            code = error if isinstance(error, operations.ConsultationError) else operations.ConsultationError(
-                "cap_infeasible")
+            code = (
+                error
+                if isinstance(error, operations.ConsultationError)
+                else operations.ConsultationError("cap_infeasible")
+            )
             form.form_errors.append(_error_text(code))
         else:
             db.session.commit()
@@ -188,8 +210,9 @@ def edit_consultation(consultation_id: int):
     form = _form(consultation)
     if form.validate_on_submit():
         try:
-            operations.update_consultation(db.session(), actor=acting_user(), consultation=consultation,
-                                           data=_data(form))
+            operations.update_consultation(
+                db.session(), actor=acting_user(), consultation=consultation, data=_data(form)
+            )
         except operations.ConsultationError as error:
             db.session.rollback()
             form.form_errors.append(_error_text(error))
@@ -214,9 +237,14 @@ def manage(consultation_id: int):
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     following = next_phase(Phase(consultation.phase))
     can_advance = following is not None and manual_change_allowed(Phase(consultation.phase), following)
-    return render_template("consultations/manage.html", consultation=consultation, phases=PHASE_LABELS,
-                           following=following if can_advance else None, form=PhaseForm(),
-                           singled_out=_singled_out(consultation))
+    return render_template(
+        "consultations/manage.html",
+        consultation=consultation,
+        phases=PHASE_LABELS,
+        following=following if can_advance else None,
+        form=PhaseForm(),
+        singled_out=_singled_out(consultation),
+    )
 
 
 @role_required(Role.MANAGER)
@@ -230,8 +258,9 @@ def advance(consultation_id: int):
     try:
         if target is None:
             raise operations.ConsultationError("phase_not_allowed")
-        operations.change_phase(db.session(), actor=acting_user(), consultation=consultation, target=target,
-                                now=utcnow())
+        operations.change_phase(
+            db.session(), actor=acting_user(), consultation=consultation, target=target, now=utcnow()
+        )
     except operations.ConsultationError as error:
         db.session.rollback()
         flash(_error_text(error), "error")
@@ -250,8 +279,16 @@ def roll(consultation_id: int):
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     entries, total = operations.roll_page(db.session(), consultation_id, page=page, size=ROLL_PAGE)
     index = db.session.get(PowerIndex, consultation_id)
-    return render_template("consultations/roll.html", consultation=consultation, entries=entries, total=total,
-                           page=page, page_size=ROLL_PAGE, index=index, singled_out=_singled_out(consultation))
+    return render_template(
+        "consultations/roll.html",
+        consultation=consultation,
+        entries=entries,
+        total=total,
+        page=page,
+        page_size=ROLL_PAGE,
+        index=index,
+        singled_out=_singled_out(consultation),
+    )
 
 
 @role_required(Role.MANAGER, Role.CERTIFIER, Role.ADMIN)
@@ -259,39 +296,66 @@ def admissibility_report(consultation_id: int):
     """Vote admissibility at close: counts per rule, and each refused vote with its reasons."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     run = f"close-{consultation_id}"
-    decisions = db.session.execute(
-        sa.select(AdmissibilityDecision).where(AdmissibilityDecision.subject_type == "vote",
-                                               AdmissibilityDecision.run == run,
-                                               AdmissibilityDecision.admissible.is_(False))
-        .order_by(AdmissibilityDecision.subject_id).limit(500)
-    ).scalars().all()
-    totals = dict(db.session.execute(
-        sa.select(AdmissibilityDecision.admissible, sa.func.count())
-        .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
-        .group_by(AdmissibilityDecision.admissible)
-    ).all())
-    return render_template("consultations/admissibility.html", consultation=consultation, decisions=decisions,
-                           admitted=totals.get(True, 0), refused=totals.get(False, 0))
+    decisions = (
+        db.session.execute(
+            sa.select(AdmissibilityDecision)
+            .where(
+                AdmissibilityDecision.subject_type == "vote",
+                AdmissibilityDecision.run == run,
+                AdmissibilityDecision.admissible.is_(False),
+            )
+            .order_by(AdmissibilityDecision.subject_id)
+            .limit(500)
+        )
+        .scalars()
+        .all()
+    )
+    totals = dict(
+        db.session.execute(
+            sa.select(AdmissibilityDecision.admissible, sa.func.count())
+            .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
+            .group_by(AdmissibilityDecision.admissible)
+        ).all()
+    )
+    return render_template(
+        "consultations/admissibility.html",
+        consultation=consultation,
+        decisions=decisions,
+        admitted=totals.get(True, 0),
+        refused=totals.get(False, 0),
+    )
 
 
 # --- public ---------------------------------------------------------------------------------
 
 
 def list_public():
-    consultations = db.session.execute(
-        sa.select(Consultation).where(Consultation.phase != Phase.DRAFT.value).order_by(Consultation.voting_at.desc())
-    ).scalars().all()
+    consultations = (
+        db.session.execute(
+            sa.select(Consultation)
+            .where(Consultation.phase != Phase.DRAFT.value)
+            .order_by(Consultation.voting_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template("consultations/public_list.html", consultations=consultations, phases=PHASE_LABELS)
 
 
 def show_public(consultation_id: int):
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    if consultation.phase == Phase.DRAFT and not (current_user.is_authenticated
-                                                  and current_user.has_role(Role.MANAGER)):
+    if consultation.phase == Phase.DRAFT and not (
+        current_user.is_authenticated and current_user.has_role(Role.MANAGER)
+    ):
         abort(404)
-    return render_template("consultations/public_show.html", consultation=consultation, phases=PHASE_LABELS,
-                           majority_label=_majority_label(consultation), type_labels=TYPE_LABELS,
-                           now=utcnow())
+    return render_template(
+        "consultations/public_show.html",
+        consultation=consultation,
+        phases=PHASE_LABELS,
+        majority_label=_majority_label(consultation),
+        type_labels=TYPE_LABELS,
+        now=utcnow(),
+    )
 
 
 def _majority_label(consultation: Consultation) -> str:

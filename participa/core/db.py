@@ -95,9 +95,7 @@ class AppSession(Session):
         super().close()
 
 
-session: scoped_session[AppSession] = scoped_session(
-    sessionmaker(class_=AppSession, expire_on_commit=False)
-)
+session: scoped_session[AppSession] = scoped_session(sessionmaker(class_=AppSession, expire_on_commit=False))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -196,8 +194,10 @@ def bulk_insert(sess: Session, table: sa.Table, rows: list[dict[str, Any]]) -> N
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(
-                [json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c]
-                 for c in columns]
+                [
+                    json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c]
+                    for c in columns
+                ]
             )
 
 

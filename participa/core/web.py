@@ -80,8 +80,10 @@ def init_app(app: Flask) -> None:
         return _error(
             400,
             _("El formulario expiró"),
-            _("Por seguridad, el formulario dejó de ser válido. Vuelva a la página anterior, "
-              "recárguela y envíe el formulario de nuevo. No se guardó ningún cambio."),
+            _(
+                "Por seguridad, el formulario dejó de ser válido. Vuelva a la página anterior, "
+                "recárguela y envíe el formulario de nuevo. No se guardó ningún cambio."
+            ),
         )
 
     @app.errorhandler(403)

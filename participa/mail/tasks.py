@@ -23,9 +23,7 @@ def deliver_email(key: str, recipient: str, subject: str, body: str) -> None:
     SMTP the Message-ID carries the key so that a receiving server can drop a duplicate."""
     config = current_app.config
     if config["MAIL_BACKEND"] == "outbox":
-        exists = db.session.execute(
-            sa.select(OutboxMessage.id).where(OutboxMessage.message_key == key)
-        ).scalar()
+        exists = db.session.execute(sa.select(OutboxMessage.id).where(OutboxMessage.message_key == key)).scalar()
         if exists is None:
             db.session.add(OutboxMessage(message_key=key, recipient=recipient, subject=subject, body=body))
             db.session.commit()

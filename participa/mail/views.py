@@ -12,7 +12,5 @@ def outbox():
     reset e-mails. It does not exist when a mail server is configured (production always is)."""
     if current_app.config["MAIL_BACKEND"] != "outbox" or current_app.config["ENV"] == "production":
         abort(404)
-    messages = db.session.execute(
-        sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)
-    ).scalars()
+    messages = db.session.execute(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)).scalars()
     return render_template("mail/outbox.html", messages=list(messages))

@@ -31,13 +31,15 @@ class ProjectForm(FlaskForm):
         validators=[_required, Length(max=600, message=_l("Máximo 600 caracteres."))],
     )
     description = TextAreaField(_l("Descripción"), validators=[_required, Length(max=10000)])
-    bip_code = StringField(_l("Código BIP"), description=_l("Por ejemplo 40012345-6."), validators=[Optional(),
-                           Length(max=12)])
+    bip_code = StringField(
+        _l("Código BIP"), description=_l("Por ejemplo 40012345-6."), validators=[Optional(), Length(max=12)]
+    )
     amount_clp = IntegerField(
         _l("Monto solicitado (pesos)"),
         description=_l("En pesos chilenos, sin puntos ni decimales."),
         validators=[
-            Optional(), NumberRange(min=0, max=10**13, message=_l("Escriba un monto en pesos, sin decimales."))
+            Optional(),
+            NumberRange(min=0, max=10**13, message=_l("Escriba un monto en pesos, sin decimales.")),
         ],
     )
     axis = SelectField(_l("Eje del programa"), validators=[_required])
@@ -47,10 +49,10 @@ class ProjectForm(FlaskForm):
         _l("Evaluación técnica (RATE)"), choices=[SelectChoice(r.value, label) for r, label in RATE_LABELS.items()]
     )
     rate_date = DateField(_l("Fecha de la evaluación técnica"), validators=[Optional()])
-    latitude = DecimalField(_l("Latitud (opcional)"), places=6,
-                            validators=[Optional(), NumberRange(min=-90, max=90)])
-    longitude = DecimalField(_l("Longitud (opcional)"), places=6,
-                             validators=[Optional(), NumberRange(min=-180, max=180)])
+    latitude = DecimalField(_l("Latitud (opcional)"), places=6, validators=[Optional(), NumberRange(min=-90, max=90)])
+    longitude = DecimalField(
+        _l("Longitud (opcional)"), places=6, validators=[Optional(), NumberRange(min=-180, max=180)]
+    )
     submit = SubmitField(_l("Guardar borrador"))
 
 

@@ -45,8 +45,9 @@ class Project(Base):
 
     comuna: Mapped[Comuna] = relationship(lazy="joined")
     commitments: Mapped[list[Commitment]] = relationship(secondary=project_commitments, order_by=Commitment.id)
-    attachments: Mapped[list[ProjectAttachment]] = relationship(back_populates="project",
-                                                               order_by="ProjectAttachment.id")
+    attachments: Mapped[list[ProjectAttachment]] = relationship(
+        back_populates="project", order_by="ProjectAttachment.id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("state").in_([s.value for s in ProjectState]), name="state_known"),

@@ -86,8 +86,13 @@ def create_project(session: Session, *, actor: User, data: ProjectData) -> Proje
     _apply(session, project, data)
     session.add(project)
     session.flush()
-    audit.record("projects.created", actor=actor, object_type="project", object_id=project.id,
-                 payload={"comuna": project.comuna_cut, "title": project.title})
+    audit.record(
+        "projects.created",
+        actor=actor,
+        object_type="project",
+        object_id=project.id,
+        payload={"comuna": project.comuna_cut, "title": project.title},
+    )
     return project
 
 
@@ -99,8 +104,9 @@ def update_project(session: Session, *, actor: User, project: Project, data: Pro
     if project.state == ProjectState.ADMISSIBLE:
         # A change after the verdict needs a new one.
         project.state = ProjectState.DRAFT.value
-    audit.record("projects.updated", actor=actor, object_type="project", object_id=project.id,
-                 payload={"title": project.title})
+    audit.record(
+        "projects.updated", actor=actor, object_type="project", object_id=project.id, payload={"title": project.title}
+    )
     session.flush()
 
 
@@ -136,43 +142,62 @@ def evaluate_project(session: Session, project_id: int, *, policy: rules.Project
     submitter = session.get(User, project.created_by_id)
     known = frozenset(session.execute(sa.select(Commitment.id)).scalars())
     facts = rules.ProjectFacts(
-        title=project.title, summary=project.summary, description=project.description, axis=project.axis,
-        comuna_cut=project.comuna_cut, submitter_comuna_cut=submitter.comuna_cut if submitter else None,
-        bip_code=project.bip_code or "", amount_clp=project.amount_clp, rate_status=project.rate_status,
-        rate_date=project.rate_date, commitment_ids=tuple(c.id for c in project.commitments),
+        title=project.title,
+        summary=project.summary,
+        description=project.description,
+        axis=project.axis,
+        comuna_cut=project.comuna_cut,
+        submitter_comuna_cut=submitter.comuna_cut if submitter else None,
+        bip_code=project.bip_code or "",
+        amount_clp=project.amount_clp,
+        rate_status=project.rate_status,
+        rate_date=project.rate_date,
+        commitment_ids=tuple(c.id for c in project.commitments),
         known_commitments=known,
     )
     verdicts = rules.project_verdicts(facts, policy)
     ok = admissible(verdicts)
-    decision = AdmissibilityDecision(subject_type="project", subject_id=project.id, run=run, admissible=ok,
-                                     verdicts=[v.as_dict() for v in verdicts])
+    decision = AdmissibilityDecision(
+        subject_type="project", subject_id=project.id, run=run, admissible=ok, verdicts=[v.as_dict() for v in verdicts]
+    )
     session.add(decision)
     project.state = (ProjectState.ADMISSIBLE if ok else ProjectState.INADMISSIBLE).value
-    audit.record("projects.admissibility", actor=None, object_type="project", object_id=project.id,
-                 payload={"admissible": ok, "failed": [v.rule for v in verdicts if not v.ok]}, session=session)
+    audit.record(
+        "projects.admissibility",
+        actor=None,
+        object_type="project",
+        object_id=project.id,
+        payload={"admissible": ok, "failed": [v.rule for v in verdicts if not v.ok]},
+        session=session,
+    )
     session.flush()
     return decision
 
 
 def policy_from_config(config: dict) -> rules.ProjectPolicy:  # type: ignore[type-arg]
-    return rules.ProjectPolicy(min_amount_clp=config["PROJECT_MIN_AMOUNT_CLP"],
-                               max_amount_clp=config["PROJECT_MAX_AMOUNT_CLP"],
-                               rs_validity_days=config["RS_VALIDITY_DAYS"], today=today_santiago())
+    return rules.ProjectPolicy(
+        min_amount_clp=config["PROJECT_MIN_AMOUNT_CLP"],
+        max_amount_clp=config["PROJECT_MAX_AMOUNT_CLP"],
+        rs_validity_days=config["RS_VALIDITY_DAYS"],
+        today=today_santiago(),
+    )
 
 
 def latest_decision(session: Session, project: Project) -> AdmissibilityDecision | None:
     return session.execute(
         sa.select(AdmissibilityDecision)
         .where(AdmissibilityDecision.subject_type == "project", AdmissibilityDecision.subject_id == project.id)
-        .order_by(AdmissibilityDecision.id.desc()).limit(1)
+        .order_by(AdmissibilityDecision.id.desc())
+        .limit(1)
     ).scalar()
 
 
 # --- attachments ----------------------------------------------------------------------------
 
 
-def add_attachment(session: Session, *, actor: User, project: Project, stream: BinaryIO,
-                   filename: str) -> ProjectAttachment:
+def add_attachment(
+    session: Session, *, actor: User, project: Project, stream: BinaryIO, filename: str
+) -> ProjectAttachment:
     _require_own_comuna(actor, project)
     if project.state not in rules.EDITABLE_STATES:
         raise ProjectError("not_editable")
@@ -184,13 +209,24 @@ def add_attachment(session: Session, *, actor: User, project: Project, stream: B
     if mime is None:
         stored.path.unlink(missing_ok=True)
         raise ProjectError("attachment_type")
-    attachment = ProjectAttachment(project_id=project.id, filename=os.path.basename(filename or "adjunto")[:255],
-                                   stored_name=stored.name, content_type=mime, size_bytes=stored.size,
-                                   sha256=stored.sha256, uploaded_by_id=actor.id)
+    attachment = ProjectAttachment(
+        project_id=project.id,
+        filename=os.path.basename(filename or "adjunto")[:255],
+        stored_name=stored.name,
+        content_type=mime,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=actor.id,
+    )
     session.add(attachment)
     session.flush()
-    audit.record("projects.attachment_added", actor=actor, object_type="project", object_id=project.id,
-                 payload={"attachment": attachment.id, "sha256": stored.sha256, "type": mime})
+    audit.record(
+        "projects.attachment_added",
+        actor=actor,
+        object_type="project",
+        object_id=project.id,
+        payload={"attachment": attachment.id, "sha256": stored.sha256, "type": mime},
+    )
     return attachment
 
 
@@ -212,6 +248,8 @@ def attachment_path(attachment: ProjectAttachment) -> Path:
 
 def comuna_projects(session: Session, actor: User) -> list[Project]:
     _require_own_comuna(actor)
-    return list(session.execute(
-        sa.select(Project).where(Project.comuna_cut == actor.comuna_cut).order_by(Project.updated_at.desc())
-    ).scalars())
+    return list(
+        session.execute(
+            sa.select(Project).where(Project.comuna_cut == actor.comuna_cut).order_by(Project.updated_at.desc())
+        ).scalars()
+    )

@@ -24,8 +24,9 @@ class ProjectState(StrEnum):
 
 EDITABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.INADMISSIBLE, ProjectState.ADMISSIBLE})
 SUBMITTABLE_STATES = frozenset({ProjectState.DRAFT, ProjectState.INADMISSIBLE})
-PUBLIC_STATES = frozenset({ProjectState.IN_CONSULTATION, ProjectState.CONSULTED, ProjectState.APPROVED,
-                           ProjectState.REJECTED})
+PUBLIC_STATES = frozenset(
+    {ProjectState.IN_CONSULTATION, ProjectState.CONSULTED, ProjectState.APPROVED, ProjectState.REJECTED}
+)
 
 
 class RateStatus(StrEnum):
@@ -68,8 +69,11 @@ class ProjectPolicy:
 
 def project_verdicts(facts: ProjectFacts, policy: ProjectPolicy) -> list[Verdict]:
     """Every project admissibility rule, in order, each with its verdict and reason."""
-    missing = [name for name in ("title", "summary", "description", "axis", "bip_code")
-               if not str(getattr(facts, name) or "").strip()]
+    missing = [
+        name
+        for name in ("title", "summary", "description", "axis", "bip_code")
+        if not str(getattr(facts, name) or "").strip()
+    ]
     if facts.amount_clp is None:
         missing.append("amount_clp")
     verdicts = [Verdict("required_fields", not missing, "missing" if missing else None, ", ".join(missing) or None)]
@@ -79,8 +83,14 @@ def project_verdicts(facts: ProjectFacts, policy: ProjectPolicy) -> list[Verdict
 
     amount = facts.amount_clp
     in_bounds = amount is not None and policy.min_amount_clp <= amount <= policy.max_amount_clp
-    verdicts.append(Verdict("amount_bounds", in_bounds, None if in_bounds else "out_of_bounds",
-                            f"{policy.min_amount_clp}..{policy.max_amount_clp}"))
+    verdicts.append(
+        Verdict(
+            "amount_bounds",
+            in_bounds,
+            None if in_bounds else "out_of_bounds",
+            f"{policy.min_amount_clp}..{policy.max_amount_clp}",
+        )
+    )
 
     if facts.rate_status != RateStatus.RS:
         verdicts.append(Verdict("technical_status", False, "not_rs", facts.rate_status))

@@ -27,7 +27,6 @@ MESSAGES = {
 }
 
 
-
 def _form(**kwargs: object) -> ProjectForm:
     form = ProjectForm(**kwargs)
     commitments = list_commitments(db.session())
@@ -39,10 +38,17 @@ def _form(**kwargs: object) -> ProjectForm:
 
 def _data(form: ProjectForm) -> operations.ProjectData:
     return operations.ProjectData(
-        title=form.title.data or "", summary=form.summary.data or "", description=form.description.data or "",
-        bip_code=form.bip_code.data, amount_clp=form.amount_clp.data, axis=form.axis.data or "",
-        sub_axis=form.sub_axis.data, commitment_ids=list(form.commitments.data or []),
-        rate_status=form.rate_status.data, rate_date=form.rate_date.data, latitude=form.latitude.data,
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        description=form.description.data or "",
+        bip_code=form.bip_code.data,
+        amount_clp=form.amount_clp.data,
+        axis=form.axis.data or "",
+        sub_axis=form.sub_axis.data,
+        commitment_ids=list(form.commitments.data or []),
+        rate_status=form.rate_status.data,
+        rate_date=form.rate_date.data,
+        latitude=form.latitude.data,
         longitude=form.longitude.data,
     )
 
@@ -139,8 +145,13 @@ def add_attachment(project_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         try:
-            operations.add_attachment(db.session(), actor=acting_user(), project=project, stream=form.file.data.stream,
-                                      filename=form.file.data.filename or "")
+            operations.add_attachment(
+                db.session(),
+                actor=acting_user(),
+                project=project,
+                stream=form.file.data.stream,
+                filename=form.file.data.filename or "",
+            )
         except operations.ProjectError as error:
             db.session.rollback()
             db.session.refresh(project)
@@ -155,12 +166,21 @@ def add_attachment(project_id: int):
 def _show(project: Project, *, attachment_form: AttachmentForm | None = None, status: int = 200):
     actor = current_user if current_user.is_authenticated else None
     is_owner = bool(actor and actor.has_role(Role.MUNICIPAL_STAFF) and actor.comuna_cut == project.comuna_cut)
-    decision = operations.latest_decision(db.session(), project) if (is_owner or (
-        actor and actor.has_role(*operations.GORE_ROLES))) else None
+    decision = (
+        operations.latest_decision(db.session(), project)
+        if (is_owner or (actor and actor.has_role(*operations.GORE_ROLES)))
+        else None
+    )
     return render_template(
-        "projects/show.html", project=project, is_owner=is_owner, decision=decision,
-        attachment_form=attachment_form or AttachmentForm(), confirm_form=ConfirmForm(), labels=labels,
-        editable=project.state in rules.EDITABLE_STATES, submittable=project.state in rules.SUBMITTABLE_STATES,
+        "projects/show.html",
+        project=project,
+        is_owner=is_owner,
+        decision=decision,
+        attachment_form=attachment_form or AttachmentForm(),
+        confirm_form=ConfirmForm(),
+        labels=labels,
+        editable=project.state in rules.EDITABLE_STATES,
+        submittable=project.state in rules.SUBMITTABLE_STATES,
     ), status
 
 
@@ -177,8 +197,12 @@ def download_attachment(project_id: int, attachment_id: int):
         abort(404)
     if not operations.can_view(current_user if current_user.is_authenticated else None, attachment.project):
         abort(404 if not current_user.is_authenticated else 403)
-    response = send_file(operations.attachment_path(attachment), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.filename)
+    response = send_file(
+        operations.attachment_path(attachment),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -14,15 +14,21 @@ _required = DataRequired(message=_l("Este campo es obligatorio."))
 class ProposalForm(FlaskForm):
     organisation = SelectField(_l("Organización"), coerce=int, validators=[_required])
     question = SelectField(_l("Proyecto"), coerce=int, validators=[_required])
-    kind = SelectField(_l("Tipo"), choices=[SelectChoice("proposal", _l("Propuesta")),
-                                              SelectChoice("observation", _l("Observación"))])
+    kind = SelectField(
+        _l("Tipo"), choices=[SelectChoice("proposal", _l("Propuesta")), SelectChoice("observation", _l("Observación"))]
+    )
     title = StringField(_l("Título"), validators=[_required, Length(max=TITLE_MAX)])
     body = TextAreaField(
-        _l("Texto"), description=_l("Entre %(min)d y %(max)d caracteres. Sin enlaces ni formato.", min=BODY_MIN,
-                                    max=BODY_MAX),
-        validators=[_required, Length(min=BODY_MIN, max=BODY_MAX,
-                                      message=_l("Escriba entre %(min)d y %(max)d caracteres.", min=BODY_MIN,
-                                                 max=BODY_MAX))],
+        _l("Texto"),
+        description=_l("Entre %(min)d y %(max)d caracteres. Sin enlaces ni formato.", min=BODY_MIN, max=BODY_MAX),
+        validators=[
+            _required,
+            Length(
+                min=BODY_MIN,
+                max=BODY_MAX,
+                message=_l("Escriba entre %(min)d y %(max)d caracteres.", min=BODY_MIN, max=BODY_MAX),
+            ),
+        ],
     )
     submit = SubmitField(_l("Enviar"))
 

@@ -29,19 +29,34 @@ class ProposalError(Exception):
 
 
 def _represents(session: Session, actor: User, organisation_id: int) -> bool:
-    return session.execute(
-        sa.select(Representation.id).where(Representation.user_id == actor.id,
-                                           Representation.organisation_id == organisation_id,
-                                           Representation.status == "approved")
-    ).scalar() is not None
+    return (
+        session.execute(
+            sa.select(Representation.id).where(
+                Representation.user_id == actor.id,
+                Representation.organisation_id == organisation_id,
+                Representation.status == "approved",
+            )
+        ).scalar()
+        is not None
+    )
 
 
 def _in_proposals_phase(consultation: Consultation, now: datetime) -> bool:
     return consultation.phase == Phase.PROPOSALS and consultation.proposals_at <= now < consultation.voting_at
 
 
-def file_proposal(session: Session, *, actor: User, consultation: Consultation, question_id: int,
-                  organisation_id: int, kind: str, title: str, body: str, now: datetime) -> Proposal:
+def file_proposal(
+    session: Session,
+    *,
+    actor: User,
+    consultation: Consultation,
+    question_id: int,
+    organisation_id: int,
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+) -> Proposal:
     """A representative files a proposal or observation for their organisation, during the
     proposals phase. Admissibility (phase, eligibility, duplicates) follows in a worker."""
     if not _in_proposals_phase(consultation, now):
@@ -56,13 +71,26 @@ def file_proposal(session: Session, *, actor: User, consultation: Consultation, 
     problem = rules.text_problem(title, body)
     if problem:
         raise ProposalError(problem)
-    proposal = Proposal(consultation_id=consultation.id, question_id=question_id, organisation_id=organisation_id,
-                        author_id=actor.id, kind=kind, title=title, body=body,
-                        fingerprint=rules.fingerprint(title, body)[:600], created_at=now)
+    proposal = Proposal(
+        consultation_id=consultation.id,
+        question_id=question_id,
+        organisation_id=organisation_id,
+        author_id=actor.id,
+        kind=kind,
+        title=title,
+        body=body,
+        fingerprint=rules.fingerprint(title, body)[:600],
+        created_at=now,
+    )
     session.add(proposal)
     session.flush()
-    audit.record("proposals.filed", actor=actor, object_type="proposal", object_id=proposal.id,
-                 payload={"consultation": consultation.id, "organisation": organisation_id, "kind": kind})
+    audit.record(
+        "proposals.filed",
+        actor=actor,
+        object_type="proposal",
+        object_id=proposal.id,
+        payload={"consultation": consultation.id, "organisation": organisation_id, "kind": kind},
+    )
     return proposal
 
 
@@ -74,35 +102,63 @@ def evaluate_proposal(session: Session, proposal_id: int) -> AdmissibilityDecisi
         return None
     consultation = session.get(Consultation, proposal.consultation_id)
     organisation = session.get(Organisation, proposal.organisation_id)
-    electorate = weights.Electorate(comunas=frozenset(consultation.electorate_comunas),
-                                    org_types=frozenset(consultation.electorate_types),
-                                    cutoff=consultation.cutoff_date)
-    facts = weights.OrgFacts(organisation_id=organisation.id, org_type=organisation.org_type,
-                             comuna_cut=organisation.comuna_cut, members_count=organisation.members_count,
-                             status=organisation.status, board_term_start=organisation.board_term_start,
-                             board_term_end=organisation.board_term_end)
+    electorate = weights.Electorate(
+        comunas=frozenset(consultation.electorate_comunas),
+        org_types=frozenset(consultation.electorate_types),
+        cutoff=consultation.cutoff_date,
+    )
+    facts = weights.OrgFacts(
+        organisation_id=organisation.id,
+        org_type=organisation.org_type,
+        comuna_cut=organisation.comuna_cut,
+        members_count=organisation.members_count,
+        status=organisation.status,
+        board_term_start=organisation.board_term_start,
+        board_term_end=organisation.board_term_end,
+    )
     duplicate = session.execute(
-        sa.select(Proposal.id).where(Proposal.question_id == proposal.question_id,
-                                     Proposal.fingerprint == proposal.fingerprint, Proposal.status == "admissible",
-                                     Proposal.id != proposal.id).order_by(Proposal.id).limit(1)
+        sa.select(Proposal.id)
+        .where(
+            Proposal.question_id == proposal.question_id,
+            Proposal.fingerprint == proposal.fingerprint,
+            Proposal.status == "admissible",
+            Proposal.id != proposal.id,
+        )
+        .order_by(Proposal.id)
+        .limit(1)
     ).scalar()
-    verdicts = rules.proposal_verdicts(rules.ProposalFacts(
-        created_at=proposal.created_at, proposals_at=consultation.proposals_at, voting_at=consultation.voting_at,
-        eligibility_problem=weights.eligibility(facts, electorate), duplicate_of=duplicate,
-    ))
+    verdicts = rules.proposal_verdicts(
+        rules.ProposalFacts(
+            created_at=proposal.created_at,
+            proposals_at=consultation.proposals_at,
+            voting_at=consultation.voting_at,
+            eligibility_problem=weights.eligibility(facts, electorate),
+            duplicate_of=duplicate,
+        )
+    )
     ok = admissible(verdicts)
-    decision = AdmissibilityDecision(subject_type="proposal", subject_id=proposal.id, run=f"filed-{proposal.id}",
-                                     admissible=ok, verdicts=[v.as_dict() for v in verdicts])
+    decision = AdmissibilityDecision(
+        subject_type="proposal",
+        subject_id=proposal.id,
+        run=f"filed-{proposal.id}",
+        admissible=ok,
+        verdicts=[v.as_dict() for v in verdicts],
+    )
     session.add(decision)
     proposal.status = "admissible" if ok else "inadmissible"
-    audit.record("proposals.admissibility", actor=None, object_type="proposal", object_id=proposal.id,
-                 payload={"admissible": ok, "failed": [v.rule for v in verdicts if not v.ok]}, session=session)
+    audit.record(
+        "proposals.admissibility",
+        actor=None,
+        object_type="proposal",
+        object_id=proposal.id,
+        payload={"admissible": ok, "failed": [v.rule for v in verdicts if not v.ok]},
+        session=session,
+    )
     session.flush()
     return decision
 
 
-def support_proposal(session: Session, *, actor: User, proposal: Proposal, organisation_id: int,
-                     now: datetime) -> None:
+def support_proposal(session: Session, *, actor: User, proposal: Proposal, organisation_id: int, now: datetime) -> None:
     consultation = session.get(Consultation, proposal.consultation_id)
     if not _in_proposals_phase(consultation, now):
         raise ProposalError("closed")
@@ -112,14 +168,22 @@ def support_proposal(session: Session, *, actor: User, proposal: Proposal, organ
         raise ProposalError("own_proposal")
     if proposal.status != "admissible" or proposal.hidden:
         raise ProposalError("not_supportable")
-    session.add(ProposalSupport(proposal_id=proposal.id, organisation_id=organisation_id, supported_by_id=actor.id,
-                                created_at=now))
+    session.add(
+        ProposalSupport(
+            proposal_id=proposal.id, organisation_id=organisation_id, supported_by_id=actor.id, created_at=now
+        )
+    )
     try:
         session.flush()
     except IntegrityError as error:
         raise ProposalError("already_supported") from error
-    audit.record("proposals.supported", actor=actor, object_type="proposal", object_id=proposal.id,
-                 payload={"organisation": organisation_id})
+    audit.record(
+        "proposals.supported",
+        actor=actor,
+        object_type="proposal",
+        object_id=proposal.id,
+        payload={"organisation": organisation_id},
+    )
 
 
 def answer_proposal(session: Session, *, actor: User, proposal: Proposal, text: str) -> None:
@@ -137,8 +201,9 @@ def answer_proposal(session: Session, *, actor: User, proposal: Proposal, text: 
     proposal.answer = text
     proposal.answered_by_id = actor.id
     proposal.answered_at = utcnow()
-    audit.record("proposals.answered", actor=actor, object_type="proposal", object_id=proposal.id,
-                 payload={"answer": text})
+    audit.record(
+        "proposals.answered", actor=actor, object_type="proposal", object_id=proposal.id, payload={"answer": text}
+    )
     session.flush()
 
 
@@ -153,15 +218,23 @@ def hide_proposal(session: Session, *, actor: User, proposal: Proposal, reason: 
     proposal.hidden_reason = reason[:2000]
     proposal.hidden_by_id = actor.id
     proposal.hidden_at = utcnow()
-    audit.record("proposals.hidden", actor=actor, object_type="proposal", object_id=proposal.id,
-                 payload={"reason": proposal.hidden_reason})
+    audit.record(
+        "proposals.hidden",
+        actor=actor,
+        object_type="proposal",
+        object_id=proposal.id,
+        payload={"reason": proposal.hidden_reason},
+    )
     session.flush()
 
 
 def visible_proposals(session: Session, consultation_id: int) -> list[Proposal]:
     """Published items: admissible ones (hidden ones show only their moderation reason). A filed
     item appears once its admissibility has been checked."""
-    return list(session.execute(
-        sa.select(Proposal).where(Proposal.consultation_id == consultation_id, Proposal.status == "admissible")
-        .order_by(Proposal.question_id, Proposal.id)
-    ).scalars())
+    return list(
+        session.execute(
+            sa.select(Proposal)
+            .where(Proposal.consultation_id == consultation_id, Proposal.status == "admissible")
+            .order_by(Proposal.question_id, Proposal.id)
+        ).scalars()
+    )

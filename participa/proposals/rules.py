@@ -21,8 +21,14 @@ def clean_text(text: str) -> str:
     the templates escape what is left."""
     cleaned = nh3.clean(text or "", tags=set(), attributes={}, strip_comments=True)
     # nh3 returns HTML-escaped text; keep it readable as plain text.
-    return (cleaned.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&#39;", "'").strip())
+    return (
+        cleaned.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#39;", "'")
+        .strip()
+    )
 
 
 def text_problem(title: str, body: str) -> str | None:
@@ -56,6 +62,10 @@ def proposal_verdicts(facts: ProposalFacts) -> list[Verdict]:
     return [
         Verdict("within_proposals_phase", in_phase, None if in_phase else "outside_phase"),
         Verdict("organisation_eligible", facts.eligibility_problem is None, facts.eligibility_problem),
-        Verdict("not_duplicate", facts.duplicate_of is None, None if facts.duplicate_of is None else "duplicate",
-                None if facts.duplicate_of is None else str(facts.duplicate_of)),
+        Verdict(
+            "not_duplicate",
+            facts.duplicate_of is None,
+            None if facts.duplicate_of is None else "duplicate",
+            None if facts.duplicate_of is None else str(facts.duplicate_of),
+        ),
     ]

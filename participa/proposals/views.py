@@ -37,7 +37,6 @@ MESSAGES = {
 }
 
 
-
 def _forms(consultation: Consultation) -> tuple[ProposalForm, SupportForm]:
     form, support = ProposalForm(), SupportForm()
     mine = represented_organisations(db.session(), acting_user()) if current_user.is_authenticated else []
@@ -54,12 +53,18 @@ def list_proposals(consultation_id: int, form: ProposalForm | None = None, statu
     default_form, support_form = _forms(consultation)
     proposals = operations.visible_proposals(db.session(), consultation_id)
     return render_template(
-        "proposals/list.html", consultation=consultation, proposals=proposals, form=form or default_form,
-        support_form=support_form, answer_form=AnswerForm(), hide_form=HideForm(),
+        "proposals/list.html",
+        consultation=consultation,
+        proposals=proposals,
+        form=form or default_form,
+        support_form=support_form,
+        answer_form=AnswerForm(),
+        hide_form=HideForm(),
         can_file=consultation.phase == Phase.PROPOSALS and bool(default_form.organisation.choices),
         is_manager=current_user.is_authenticated and current_user.has_role(Role.MANAGER),
-        staff_comuna=current_user.comuna_cut if current_user.is_authenticated and current_user.has_role(
-            Role.MUNICIPAL_STAFF) else None,
+        staff_comuna=current_user.comuna_cut
+        if current_user.is_authenticated and current_user.has_role(Role.MUNICIPAL_STAFF)
+        else None,
     ), status
 
 
@@ -71,9 +76,16 @@ def file_proposal(consultation_id: int):
         return list_proposals(consultation_id, form, 400)
     try:
         proposal = operations.file_proposal(
-            db.session(), actor=acting_user(), consultation=consultation, question_id=form.question.data,
-            organisation_id=form.organisation.data, kind=form.kind.data, title=form.title.data, body=form.body.data,
-            now=utcnow())
+            db.session(),
+            actor=acting_user(),
+            consultation=consultation,
+            question_id=form.question.data,
+            organisation_id=form.organisation.data,
+            kind=form.kind.data,
+            title=form.title.data,
+            body=form.body.data,
+            now=utcnow(),
+        )
     except operations.ProposalError as error:
         db.session.rollback()
         form.form_errors.append(str(MESSAGES[error.code]))
@@ -83,8 +95,13 @@ def file_proposal(consultation_id: int):
     proposal_id = proposal.id
     db.after_commit(lambda: evaluate_proposal.delay(proposal_id))
     db.session.commit()
-    flash(_("Recibimos su %(kind)s. Aparece publicada cuando se revisa su admisibilidad.",
-            kind=_("propuesta") if proposal.kind == "proposal" else _("observación")), "success")
+    flash(
+        _(
+            "Recibimos su %(kind)s. Aparece publicada cuando se revisa su admisibilidad.",
+            kind=_("propuesta") if proposal.kind == "proposal" else _("observación"),
+        ),
+        "success",
+    )
     return redirect(url_for("proposals.list_proposals", consultation_id=consultation_id))
 
 
@@ -104,8 +121,9 @@ def support(proposal_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        operations.support_proposal(db.session(), actor=acting_user(), proposal=proposal,
-                                    organisation_id=form.organisation.data, now=utcnow())
+        operations.support_proposal(
+            db.session(), actor=acting_user(), proposal=proposal, organisation_id=form.organisation.data, now=utcnow()
+        )
     except operations.ProposalError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")

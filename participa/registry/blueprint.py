@@ -13,17 +13,23 @@ bp.add_url_rule("/catastro/importaciones/<int:batch_id>/estado", "import_status"
 bp.add_url_rule("/catastro/importaciones/<int:batch_id>/informe.csv", "import_report", views.import_report)
 bp.add_url_rule("/catastro/organizaciones", "list_organisations", views.list_organisations)
 bp.add_url_rule("/catastro/organizaciones/<int:org_id>", "show_organisation", views.show_organisation)
-bp.add_url_rule("/catastro/organizaciones/<int:org_id>/estado", "change_status", views.change_status,
-                methods=["POST"])
+bp.add_url_rule("/catastro/organizaciones/<int:org_id>/estado", "change_status", views.change_status, methods=["POST"])
 bp.add_url_rule("/catastro/representantes", "list_representations", views.list_representations)
-bp.add_url_rule("/catastro/representantes/<int:rep_id>/decision", "decide_representation",
-                views.decide_representation, methods=["POST"])
-bp.add_url_rule("/catastro/representantes/<int:rep_id>/revocar", "revoke_representation",
-                views.revoke_representation, methods=["POST"])
+bp.add_url_rule(
+    "/catastro/representantes/<int:rep_id>/decision",
+    "decide_representation",
+    views.decide_representation,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/catastro/representantes/<int:rep_id>/revocar",
+    "revoke_representation",
+    views.revoke_representation,
+    methods=["POST"],
+)
 # Signed-in people
 bp.add_url_rule("/mis-organizaciones", "my_organisations", views.my_organisations, methods=["GET", "POST"])
-bp.add_url_rule("/representaciones/<int:rep_id>/documento", "representation_document",
-                views.representation_document)
+bp.add_url_rule("/representaciones/<int:rep_id>/documento", "representation_document", views.representation_document)
 # Public
 bp.add_url_rule("/organizaciones", "public_list", views.public_list)
 bp.add_url_rule("/organizaciones/<rut>", "public_organisation", views.public_organisation)

@@ -88,9 +88,19 @@ def start_import(session: Session, *, actor: User, stream: BinaryIO, filename: s
     )
     session.add(batch)
     session.flush()
-    audit.record("registry.import_uploaded", actor=actor, object_type="import_batch", object_id=batch.id,
-                 payload={"filename": batch.filename, "sha256": batch.sha256, "rows": batch.total_rows,
-                          "encoding": shape.encoding, "delimiter": shape.delimiter})
+    audit.record(
+        "registry.import_uploaded",
+        actor=actor,
+        object_type="import_batch",
+        object_id=batch.id,
+        payload={
+            "filename": batch.filename,
+            "sha256": batch.sha256,
+            "rows": batch.total_rows,
+            "encoding": shape.encoding,
+            "delimiter": shape.delimiter,
+        },
+    )
     return batch
 
 
@@ -132,11 +142,25 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
     for row_number, cells in chunk.rows:
         result = rules.clean_row(cells, batch.column_map, comunas)
         if isinstance(result, rules.Rejection):
-            outcomes.append({"row_number": row_number, "rut": result.rut, "outcome": "rejected",
-                             "reason": result.reason, "detail": result.detail})
+            outcomes.append(
+                {
+                    "row_number": row_number,
+                    "rut": result.rut,
+                    "outcome": "rejected",
+                    "reason": result.reason,
+                    "detail": result.detail,
+                }
+            )
         elif result.rut in clean:
-            outcomes.append({"row_number": row_number, "rut": result.rut, "outcome": "rejected",
-                             "reason": "duplicate_in_file", "detail": str(clean[result.rut][0])})
+            outcomes.append(
+                {
+                    "row_number": row_number,
+                    "rut": result.rut,
+                    "outcome": "rejected",
+                    "reason": "duplicate_in_file",
+                    "detail": str(clean[result.rut][0]),
+                }
+            )
         else:
             clean[result.rut] = (row_number, result)
 
@@ -152,18 +176,37 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
         )
         for rut, first_row in seen_before.items():
             row_number, _ = clean.pop(rut)
-            outcomes.append({"row_number": row_number, "rut": rut, "outcome": "rejected",
-                             "reason": "duplicate_in_file", "detail": str(first_row)})
+            outcomes.append(
+                {
+                    "row_number": row_number,
+                    "rut": rut,
+                    "outcome": "rejected",
+                    "reason": "duplicate_in_file",
+                    "detail": str(first_row),
+                }
+            )
 
-    existing = {
-        org.rut: org
-        for org in session.execute(
-            sa.select(Organisation.id, Organisation.rut, Organisation.legal_name, Organisation.registry_number,
-                      Organisation.org_type, Organisation.comuna_cut, Organisation.address,
-                      Organisation.members_count, Organisation.board_term_start, Organisation.board_term_end)
-            .where(Organisation.rut.in_(list(clean)))
-        ).all()
-    } if clean else {}
+    existing = (
+        {
+            org.rut: org
+            for org in session.execute(
+                sa.select(
+                    Organisation.id,
+                    Organisation.rut,
+                    Organisation.legal_name,
+                    Organisation.registry_number,
+                    Organisation.org_type,
+                    Organisation.comuna_cut,
+                    Organisation.address,
+                    Organisation.members_count,
+                    Organisation.board_term_start,
+                    Organisation.board_term_end,
+                ).where(Organisation.rut.in_(list(clean)))
+            ).all()
+        }
+        if clean
+        else {}
+    )
 
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -171,23 +214,52 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
         values = row.values()
         current = existing.get(rut)
         if current is None:
-            inserts.append({"rut": rut, **values, "name_folded": fold(row.legal_name),
-                            "status": OrgStatus.PENDING.value, "created_at": now,
-                            "updated_at": now, "source_batch_id": batch.id, "source_row": row_number})
+            inserts.append(
+                {
+                    "rut": rut,
+                    **values,
+                    "name_folded": fold(row.legal_name),
+                    "status": OrgStatus.PENDING.value,
+                    "created_at": now,
+                    "updated_at": now,
+                    "source_batch_id": batch.id,
+                    "source_row": row_number,
+                }
+            )
             continue
         diff = rules.changes(current._asdict(), values)
         if diff:
-            update = {"id": current.id, **{k: v[1] for k, v in diff.items()}, "updated_at": now,
-                      "source_batch_id": batch.id, "source_row": row_number}
+            update = {
+                "id": current.id,
+                **{k: v[1] for k, v in diff.items()},
+                "updated_at": now,
+                "source_batch_id": batch.id,
+                "source_row": row_number,
+            }
             if "legal_name" in diff:
                 update["name_folded"] = fold(row.legal_name)
             updates.append(update)
-            outcomes.append({"row_number": row_number, "rut": rut, "outcome": "updated", "reason": None,
-                             "detail": {k: [_plain(v[0]), _plain(v[1])] for k, v in diff.items()},
-                             "organisation_id": current.id})
+            outcomes.append(
+                {
+                    "row_number": row_number,
+                    "rut": rut,
+                    "outcome": "updated",
+                    "reason": None,
+                    "detail": {k: [_plain(v[0]), _plain(v[1])] for k, v in diff.items()},
+                    "organisation_id": current.id,
+                }
+            )
         else:
-            outcomes.append({"row_number": row_number, "rut": rut, "outcome": "unchanged", "reason": None,
-                             "detail": None, "organisation_id": current.id})
+            outcomes.append(
+                {
+                    "row_number": row_number,
+                    "rut": rut,
+                    "outcome": "unchanged",
+                    "reason": None,
+                    "detail": None,
+                    "organisation_id": current.id,
+                }
+            )
 
     if inserts:
         table = Organisation.__table__
@@ -197,14 +269,26 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
                 values["id"] = org_id
             db.bulk_insert(session, table, inserts)
         else:
-            created = session.execute(
-                sa.insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), inserts
-            ).scalars().all()
+            created = (
+                session.execute(
+                    sa.insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), inserts
+                )
+                .scalars()
+                .all()
+            )
             for org_id, values in zip(created, inserts, strict=True):
                 values["id"] = org_id
         for values in inserts:
-            outcomes.append({"row_number": values["source_row"], "rut": values["rut"], "outcome": "accepted",
-                             "reason": None, "detail": None, "organisation_id": values["id"]})
+            outcomes.append(
+                {
+                    "row_number": values["source_row"],
+                    "rut": values["rut"],
+                    "outcome": "accepted",
+                    "reason": None,
+                    "detail": None,
+                    "organisation_id": values["id"],
+                }
+            )
     if updates:
         by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for update in updates:
@@ -229,10 +313,20 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
     if chunk.at_end:
         batch.status = "done"
         batch.finished_at = utcnow()
-        audit.record("registry.import_finished", actor=batch.uploaded_by_id, object_type="import_batch",
-                     object_id=batch.id, payload={"rows": batch.rows_processed, "accepted": batch.accepted,
-                                                  "updated": batch.updated, "unchanged": batch.unchanged,
-                                                  "rejected": batch.rejected}, session=session)
+        audit.record(
+            "registry.import_finished",
+            actor=batch.uploaded_by_id,
+            object_type="import_batch",
+            object_id=batch.id,
+            payload={
+                "rows": batch.rows_processed,
+                "accepted": batch.accepted,
+                "updated": batch.updated,
+                "unchanged": batch.unchanged,
+                "rejected": batch.rejected,
+            },
+            session=session,
+        )
     session.flush()
     return ChunkResult(chunk.at_end, len(chunk.rows))
 
@@ -244,8 +338,9 @@ def _plain(value: Any) -> Any:
 # --- curator decisions ----------------------------------------------------------------------
 
 
-def change_status(session: Session, *, actor: User, organisation: Organisation, action: CuratorAction,
-                  reason: str) -> None:
+def change_status(
+    session: Session, *, actor: User, organisation: Organisation, action: CuratorAction, reason: str
+) -> None:
     """Verify, suspend, reinstate or dissolve, always with a reason (DESIGN §3)."""
     _require(actor, Role.CURATOR)
     reason = (reason or "").strip()
@@ -259,8 +354,13 @@ def change_status(session: Session, *, actor: User, organisation: Organisation, 
     organisation.status_reason = reason[:2000]
     organisation.status_changed_at = utcnow()
     organisation.updated_at = organisation.status_changed_at
-    audit.record(f"registry.organisation_{action.value}", actor=actor, object_type="organisation",
-                 object_id=organisation.id, payload={"from": previous, "to": target.value, "reason": reason[:2000]})
+    audit.record(
+        f"registry.organisation_{action.value}",
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+        payload={"from": previous, "to": target.value, "reason": reason[:2000]},
+    )
     session.flush()
     if target is OrgStatus.DISSOLVED:
         _close_representations(session, actor=actor, organisation=organisation)
@@ -269,18 +369,27 @@ def change_status(session: Session, *, actor: User, organisation: Organisation, 
 def _close_representations(session: Session, *, actor: User, organisation: Organisation) -> None:
     """A dissolved organisation has nobody acting for it: open requests are rejected and
     approvals revoked, each audited, and the people's representative role follows."""
-    open_ones = session.execute(
-        sa.select(Representation).where(Representation.organisation_id == organisation.id,
-                                        Representation.status.in_(["requested", "approved"]))
-    ).scalars().all()
+    open_ones = (
+        session.execute(
+            sa.select(Representation).where(
+                Representation.organisation_id == organisation.id, Representation.status.in_(["requested", "approved"])
+            )
+        )
+        .scalars()
+        .all()
+    )
     for representation in open_ones:
         representation.status = "revoked" if representation.status == "approved" else "rejected"
         representation.decided_at = utcnow()
         representation.decided_by_id = actor.id
         representation.reason = "organisation dissolved"
-        audit.record(f"registry.representation_{representation.status}", actor=actor,
-                     object_type="representation", object_id=representation.id,
-                     payload={"reason": "organisation dissolved"})
+        audit.record(
+            f"registry.representation_{representation.status}",
+            actor=actor,
+            object_type="representation",
+            object_id=representation.id,
+            payload={"reason": "organisation dissolved"},
+        )
         session.flush()
         _sync_representative_role(session, representation.user, actor)
     session.flush()
@@ -349,8 +458,9 @@ def organisation_query(criteria: OrgFilter, *, today: date | None = None) -> sa.
 # --- representatives ------------------------------------------------------------------------
 
 
-def request_representation(session: Session, *, actor: User, org_rut: str, position: str,
-                           stream: BinaryIO, filename: str) -> Representation:
+def request_representation(
+    session: Session, *, actor: User, org_rut: str, position: str, stream: BinaryIO, filename: str
+) -> Representation:
     """A signed-in person asks to represent an organisation, with a supporting document."""
     try:
         rut = normalize_rut(org_rut)
@@ -389,31 +499,47 @@ def request_representation(session: Session, *, actor: User, org_rut: str, posit
     )
     session.add(representation)
     session.flush()
-    audit.record("registry.representation_requested", actor=actor, object_type="representation",
-                 object_id=representation.id, payload={"organisation": organisation.rut, "position": position,
-                                                       "document_sha256": stored.sha256})
+    audit.record(
+        "registry.representation_requested",
+        actor=actor,
+        object_type="representation",
+        object_id=representation.id,
+        payload={"organisation": organisation.rut, "position": position, "document_sha256": stored.sha256},
+    )
     return representation
 
 
 def _sync_representative_role(session: Session, user: User, actor: User) -> None:
     """The representative role is held exactly while the person has an approved representation."""
     approved = session.execute(
-        sa.select(sa.func.count()).select_from(Representation)
+        sa.select(sa.func.count())
+        .select_from(Representation)
         .where(Representation.user_id == user.id, Representation.status == "approved")
     ).scalar_one()
     has_role = Role.REPRESENTATIVE.value in user.role_names()
     if approved and not has_role:
         user.roles.append(RoleAssignment(role=Role.REPRESENTATIVE.value, granted_by_id=actor.id))
-        audit.record("role.granted", actor=actor, object_type="user", object_id=user.id,
-                     payload={"role": Role.REPRESENTATIVE.value, "via": "representation"})
+        audit.record(
+            "role.granted",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            payload={"role": Role.REPRESENTATIVE.value, "via": "representation"},
+        )
     elif not approved and has_role:
         user.roles[:] = [r for r in user.roles if r.role != Role.REPRESENTATIVE.value]
-        audit.record("role.revoked", actor=actor, object_type="user", object_id=user.id,
-                     payload={"role": Role.REPRESENTATIVE.value, "via": "representation"})
+        audit.record(
+            "role.revoked",
+            actor=actor,
+            object_type="user",
+            object_id=user.id,
+            payload={"role": Role.REPRESENTATIVE.value, "via": "representation"},
+        )
 
 
-def decide_representation(session: Session, *, actor: User, representation: Representation, approve: bool,
-                          reason: str) -> None:
+def decide_representation(
+    session: Session, *, actor: User, representation: Representation, approve: bool, reason: str
+) -> None:
     _require(actor, Role.CURATOR)
     if representation.status != "requested":
         raise RegistryError("not_pending")
@@ -431,8 +557,13 @@ def decide_representation(session: Session, *, actor: User, representation: Repr
     representation.decided_by_id = actor.id
     representation.reason = reason[:2000] or None
     session.flush()
-    audit.record(f"registry.representation_{representation.status}", actor=actor, object_type="representation",
-                 object_id=representation.id, payload={"reason": reason[:2000]})
+    audit.record(
+        f"registry.representation_{representation.status}",
+        actor=actor,
+        object_type="representation",
+        object_id=representation.id,
+        payload={"reason": reason[:2000]},
+    )
     _sync_representative_role(session, representation.user, actor)
     session.flush()
 
@@ -449,8 +580,13 @@ def revoke_representation(session: Session, *, actor: User, representation: Repr
     representation.decided_by_id = actor.id
     representation.reason = reason[:2000]
     session.flush()
-    audit.record("registry.representation_revoked", actor=actor, object_type="representation",
-                 object_id=representation.id, payload={"reason": reason[:2000]})
+    audit.record(
+        "registry.representation_revoked",
+        actor=actor,
+        object_type="representation",
+        object_id=representation.id,
+        payload={"reason": reason[:2000]},
+    )
     _sync_representative_role(session, representation.user, actor)
     session.flush()
 

@@ -61,27 +61,54 @@ def next_status(current: str, action: CuratorAction) -> OrgStatus | None:
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "rut": ("rut", "rut organizacion", "rut de la organizacion", "rut entidad", "rut juridico", "rol unico tributario"),
     "legal_name": (
-        "nombre", "razon social", "nombre organizacion", "nombre de la organizacion", "nombre entidad",
+        "nombre",
+        "razon social",
+        "nombre organizacion",
+        "nombre de la organizacion",
+        "nombre entidad",
         "nombre persona juridica",
     ),
     "registry_number": (
-        "numero registro", "n registro", "numero de registro", "numero inscripcion", "n inscripcion",
-        "numero de inscripcion", "personalidad juridica", "n personalidad juridica", "folio", "registro",
+        "numero registro",
+        "n registro",
+        "numero de registro",
+        "numero inscripcion",
+        "n inscripcion",
+        "numero de inscripcion",
+        "personalidad juridica",
+        "n personalidad juridica",
+        "folio",
+        "registro",
     ),
     "org_type": ("tipo", "tipo organizacion", "tipo de organizacion", "tipo entidad", "clasificacion"),
     "comuna": ("comuna", "comuna domicilio", "cut comuna", "codigo comuna", "cod comuna"),
     "address": ("direccion", "domicilio", "direccion sede", "domicilio sede"),
     "members_count": (
-        "socios", "n socios", "numero de socios", "numero socios", "cantidad de socios", "miembros",
-        "n de socios", "n miembros",
+        "socios",
+        "n socios",
+        "numero de socios",
+        "numero socios",
+        "cantidad de socios",
+        "miembros",
+        "n de socios",
+        "n miembros",
     ),
     "board_term_start": (
-        "inicio directorio", "fecha inicio directorio", "vigencia desde", "fecha eleccion directorio",
-        "inicio vigencia directorio", "directorio desde",
+        "inicio directorio",
+        "fecha inicio directorio",
+        "vigencia desde",
+        "fecha eleccion directorio",
+        "inicio vigencia directorio",
+        "directorio desde",
     ),
     "board_term_end": (
-        "termino directorio", "fecha termino directorio", "vigencia hasta", "vencimiento directorio",
-        "fin vigencia directorio", "directorio hasta", "termino vigencia directorio",
+        "termino directorio",
+        "fecha termino directorio",
+        "vigencia hasta",
+        "vencimiento directorio",
+        "fin vigencia directorio",
+        "directorio hasta",
+        "termino vigencia directorio",
     ),
 }
 REQUIRED_COLUMNS = ("rut", "legal_name", "org_type", "comuna")
@@ -202,9 +229,7 @@ def _clean_text(value: str, limit: int) -> str:
     return _SPACES.sub(" ", value).strip()[:limit]
 
 
-def clean_row(
-    cells: Sequence[str], mapping: Mapping[str, int], comunas: Mapping[str, int]
-) -> CleanRow | Rejection:
+def clean_row(cells: Sequence[str], mapping: Mapping[str, int], comunas: Mapping[str, int]) -> CleanRow | Rejection:
     """Validate and normalise one data row. ``comunas`` maps folded names and CUT codes (as
     text) to CUT codes."""
 

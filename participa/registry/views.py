@@ -49,8 +49,10 @@ MESSAGES = {
     "transition_not_allowed": _l("Esa acción no es posible en el estado actual de la organización."),
     "invalid_rut": _l("El RUT no es válido: revise el dígito verificador."),
     "invalid_rut_format": _l("Escriba un RUT, por ejemplo 65.123.456-7."),
-    "organisation_not_found": _l("No hay una organización con ese RUT en el catastro. Si es nueva, pida a su "
-                                 "municipalidad que la incluya en su próxima nómina."),
+    "organisation_not_found": _l(
+        "No hay una organización con ese RUT en el catastro. Si es nueva, pida a su "
+        "municipalidad que la incluya en su próxima nómina."
+    ),
     "organisation_dissolved": _l("La organización figura como disuelta."),
     "already_requested": _l("Ya tiene una solicitud en revisión o aprobada para esa organización."),
     "document_too_large": _l("El documento supera los 10 MB."),
@@ -60,7 +62,6 @@ MESSAGES = {
     "not_approved": _l("Solo se puede revocar una representación aprobada."),
     "own_request": _l("No puede resolver una solicitud propia: otra persona del equipo debe hacerlo."),
 }
-
 
 
 def _comuna_choices(empty_label: str) -> list[SelectChoice]:
@@ -87,8 +88,9 @@ def list_imports():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            batch = operations.start_import(db.session(), actor=acting_user(), stream=upload.stream,
-                                            filename=upload.filename or "")
+            batch = operations.start_import(
+                db.session(), actor=acting_user(), stream=upload.stream, filename=upload.filename or ""
+            )
         except StructureError as error:
             db.session.rollback()
             message = labels.STRUCTURE_MESSAGES.get(error.code, labels.STRUCTURE_MESSAGES["malformed"])
@@ -104,14 +106,21 @@ def list_imports():
     elif request.method == "POST":
         status = 400
     batches = db.session.execute(sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(30)).scalars().all()
-    return render_template("registry/imports.html", form=form, batches=batches,
-                           aliases=sorted(operations.rules.COLUMN_ALIASES.items()),
-                           required=operations.rules.REQUIRED_COLUMNS, field_labels=labels.FIELD_LABELS), status
+    return render_template(
+        "registry/imports.html",
+        form=form,
+        batches=batches,
+        aliases=sorted(operations.rules.COLUMN_ALIASES.items()),
+        required=operations.rules.REQUIRED_COLUMNS,
+        field_labels=labels.FIELD_LABELS,
+    ), status
 
 
 def _batch_status(batch: ImportBatch) -> dict[str, object]:
-    percent = 100 if batch.status == "done" else (
-        int(batch.rows_processed * 100 / batch.total_rows) if batch.total_rows else 0
+    percent = (
+        100
+        if batch.status == "done"
+        else (int(batch.rows_processed * 100 / batch.total_rows) if batch.total_rows else 0)
     )
     return {
         "status": batch.status,
@@ -130,15 +139,26 @@ def show_import(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
     rejected = []
     if batch.status == "done":
-        rejected = db.session.execute(
-            sa.select(ImportRow)
-            .where(ImportRow.batch_id == batch.id, ImportRow.outcome == "rejected")
-            .order_by(ImportRow.row_number)
-            .limit(REPORT_PREVIEW)
-        ).scalars().all()
-    return render_template("registry/import.html", batch=batch, state=_batch_status(batch), rejected=rejected,
-                           preview=REPORT_PREVIEW, reason_labels=labels.REJECTION_LABELS,
-                           field_labels=labels.FIELD_LABELS, rut_problems=labels.RUT_PROBLEM_LABELS)
+        rejected = (
+            db.session.execute(
+                sa.select(ImportRow)
+                .where(ImportRow.batch_id == batch.id, ImportRow.outcome == "rejected")
+                .order_by(ImportRow.row_number)
+                .limit(REPORT_PREVIEW)
+            )
+            .scalars()
+            .all()
+        )
+    return render_template(
+        "registry/import.html",
+        batch=batch,
+        state=_batch_status(batch),
+        rejected=rejected,
+        preview=REPORT_PREVIEW,
+        reason_labels=labels.REJECTION_LABELS,
+        field_labels=labels.FIELD_LABELS,
+        rut_problems=labels.RUT_PROBLEM_LABELS,
+    )
 
 
 @role_required(Role.CURATOR)
@@ -167,12 +187,22 @@ def import_report(batch_id: int):
             if not page:
                 break
             for row in page:
-                detail = row.detail if isinstance(row.detail, str) or row.detail is None else json.dumps(
-                    row.detail, ensure_ascii=False)
+                detail = (
+                    row.detail
+                    if isinstance(row.detail, str) or row.detail is None
+                    else json.dumps(row.detail, ensure_ascii=False)
+                )
                 if row.reason == "invalid_rut":
                     detail = labels.label(labels.RUT_PROBLEM_LABELS, detail)
-                writer.writerow([row.row_number, row.rut or "", labels.label(labels.OUTCOME_LABELS, row.outcome),
-                                 labels.label(labels.REJECTION_LABELS, row.reason), detail or ""])
+                writer.writerow(
+                    [
+                        row.row_number,
+                        row.rut or "",
+                        labels.label(labels.OUTCOME_LABELS, row.outcome),
+                        labels.label(labels.REJECTION_LABELS, row.reason),
+                        detail or "",
+                    ]
+                )
             last = page[-1].row_number
             yield out.getvalue()
             out.seek(0)
@@ -205,24 +235,48 @@ def list_organisations():
         organisations, total = _paginate(operations.organisation_query(criteria))
     else:
         status = 400
-    return render_template("registry/organisations.html", form=form, organisations=organisations, total=total,
-                           page=_page(), page_size=PAGE_SIZE, type_labels=labels.TYPE_LABELS,
-                           status_labels=labels.STATUS_LABELS, label=labels.label), status
+    return render_template(
+        "registry/organisations.html",
+        form=form,
+        organisations=organisations,
+        total=total,
+        page=_page(),
+        page_size=PAGE_SIZE,
+        type_labels=labels.TYPE_LABELS,
+        status_labels=labels.STATUS_LABELS,
+        label=labels.label,
+    ), status
 
 
 def _org_page(organisation: Organisation, form: StatusForm, status: int = 200):
-    history = db.session.execute(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(organisation.id))
-        .order_by(AuditEvent.id.desc())
-        .limit(50)
-    ).scalars().all()
-    representations = db.session.execute(
-        sa.select(Representation).where(Representation.organisation_id == organisation.id)
-        .order_by(Representation.id.desc())
-    ).scalars().all()
-    return render_template("registry/organisation.html", org=organisation, form=form, history=history,
-                           representations=representations, label=labels.label, labels=labels), status
+    history = (
+        db.session.execute(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(organisation.id))
+            .order_by(AuditEvent.id.desc())
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
+    representations = (
+        db.session.execute(
+            sa.select(Representation)
+            .where(Representation.organisation_id == organisation.id)
+            .order_by(Representation.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "registry/organisation.html",
+        org=organisation,
+        form=form,
+        history=history,
+        representations=representations,
+        label=labels.label,
+        labels=labels,
+    ), status
 
 
 @role_required(Role.CURATOR)
@@ -237,16 +291,23 @@ def change_status(org_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            operations.change_status(db.session(), actor=acting_user(), organisation=organisation,
-                                     action=CuratorAction(form.action.data), reason=form.reason.data)
+            operations.change_status(
+                db.session(),
+                actor=acting_user(),
+                organisation=organisation,
+                action=CuratorAction(form.action.data),
+                reason=form.reason.data,
+            )
         except operations.RegistryError as error:
             db.session.rollback()
             db.session.refresh(organisation)
             form.action.errors = [*form.action.errors, str(MESSAGES[error.code])]
             return _org_page(organisation, form, 400)
         db.session.commit()
-        flash(_("Estado actualizado: %(status)s.", status=labels.label(labels.STATUS_LABELS, organisation.status)),
-              "success")
+        flash(
+            _("Estado actualizado: %(status)s.", status=labels.label(labels.STATUS_LABELS, organisation.status)),
+            "success",
+        )
         return redirect(url_for("registry.show_organisation", org_id=organisation.id))
     return _org_page(organisation, form, 400)
 
@@ -260,9 +321,14 @@ def my_organisations():
     status = 200
     if form.validate_on_submit():
         try:
-            operations.request_representation(db.session(), actor=acting_user(), org_rut=form.rut.data,
-                                              position=form.position.data, stream=form.document.data.stream,
-                                              filename=form.document.data.filename or "")
+            operations.request_representation(
+                db.session(),
+                actor=acting_user(),
+                org_rut=form.rut.data,
+                position=form.position.data,
+                stream=form.document.data.stream,
+                filename=form.document.data.filename or "",
+            )
         except operations.RegistryError as error:
             db.session.rollback()
             field = form.document if error.code.startswith("document_") else form.rut
@@ -274,24 +340,48 @@ def my_organisations():
             return redirect(url_for("registry.my_organisations"))
     elif request.method == "POST":
         status = 400
-    mine = db.session.execute(
-        sa.select(Representation).where(Representation.user_id == current_user.id).order_by(Representation.id.desc())
-    ).scalars().all()
-    return render_template("registry/my_organisations.html", form=form, representations=mine,
-                           labels=labels, label=labels.label), status
+    mine = (
+        db.session.execute(
+            sa.select(Representation)
+            .where(Representation.user_id == current_user.id)
+            .order_by(Representation.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "registry/my_organisations.html", form=form, representations=mine, labels=labels, label=labels.label
+    ), status
 
 
 @role_required(Role.CURATOR)
 def list_representations():
-    pending = db.session.execute(
-        sa.select(Representation).where(Representation.status == "requested").order_by(Representation.id)
-    ).scalars().all()
-    recent = db.session.execute(
-        sa.select(Representation).where(Representation.status != "requested")
-        .order_by(Representation.decided_at.desc()).limit(30)
-    ).scalars().all()
-    return render_template("registry/representations.html", pending=pending, recent=recent,
-                           decision_form=DecisionForm(), revoke_form=RevokeForm(), labels=labels, label=labels.label)
+    pending = (
+        db.session.execute(
+            sa.select(Representation).where(Representation.status == "requested").order_by(Representation.id)
+        )
+        .scalars()
+        .all()
+    )
+    recent = (
+        db.session.execute(
+            sa.select(Representation)
+            .where(Representation.status != "requested")
+            .order_by(Representation.decided_at.desc())
+            .limit(30)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "registry/representations.html",
+        pending=pending,
+        recent=recent,
+        decision_form=DecisionForm(),
+        revoke_form=RevokeForm(),
+        labels=labels,
+        label=labels.label,
+    )
 
 
 @role_required(Role.CURATOR)
@@ -301,8 +391,13 @@ def decide_representation(rep_id: int):
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
         abort(400)
     try:
-        operations.decide_representation(db.session(), actor=acting_user(), representation=representation,
-                                         approve=form.decision.data == "approve", reason=form.reason.data or "")
+        operations.decide_representation(
+            db.session(),
+            actor=acting_user(),
+            representation=representation,
+            approve=form.decision.data == "approve",
+            reason=form.reason.data or "",
+        )
     except operations.RegistryError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")
@@ -320,8 +415,9 @@ def revoke_representation(rep_id: int):
         flash(str(MESSAGES["reason_required"]), "error")
         return redirect(url_for("registry.show_organisation", org_id=representation.organisation_id))
     try:
-        operations.revoke_representation(db.session(), actor=acting_user(), representation=representation,
-                                         reason=form.reason.data)
+        operations.revoke_representation(
+            db.session(), actor=acting_user(), representation=representation, reason=form.reason.data
+        )
     except operations.RegistryError as error:
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")
@@ -336,8 +432,12 @@ def representation_document(rep_id: int):
     representation = db.session.get(Representation, rep_id) or abort(404)
     if not operations.can_see_document(acting_user(), representation):
         abort(403)
-    response = send_file(operations.document_path(representation), mimetype=representation.document_type,
-                         as_attachment=True, download_name=representation.document_name)
+    response = send_file(
+        operations.document_path(representation),
+        mimetype=representation.document_type,
+        as_attachment=True,
+        download_name=representation.document_name,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -352,14 +452,25 @@ def public_list():
     total = 0
     status = 200
     if form.validate():
-        criteria = operations.OrgFilter(text=form.q.data or "",
-                                        comuna_cut=int(form.comuna.data) if form.comuna.data else None,
-                                        org_type=form.tipo.data or None, public=True)
+        criteria = operations.OrgFilter(
+            text=form.q.data or "",
+            comuna_cut=int(form.comuna.data) if form.comuna.data else None,
+            org_type=form.tipo.data or None,
+            public=True,
+        )
         organisations, total = _paginate(operations.organisation_query(criteria))
     else:
         status = 400
-    return render_template("registry/public_list.html", form=form, organisations=organisations, total=total,
-                           page=_page(), page_size=PAGE_SIZE, labels=labels, label=labels.label), status
+    return render_template(
+        "registry/public_list.html",
+        form=form,
+        organisations=organisations,
+        total=total,
+        page=_page(),
+        page_size=PAGE_SIZE,
+        labels=labels,
+        label=labels.label,
+    ), status
 
 
 def public_organisation(rut: str):
@@ -369,17 +480,35 @@ def public_organisation(rut: str):
     return render_template("registry/public_organisation.html", org=organisation, labels=labels, label=labels.label)
 
 
-PUBLIC_FIELDS = ("rut", "legal_name", "registry_number", "org_type", "comuna_cut", "comuna", "address",
-                 "members_count", "board_term_start", "board_term_end", "status", "status_changed_at")
+PUBLIC_FIELDS = (
+    "rut",
+    "legal_name",
+    "registry_number",
+    "org_type",
+    "comuna_cut",
+    "comuna",
+    "address",
+    "members_count",
+    "board_term_start",
+    "board_term_end",
+    "status",
+    "status_changed_at",
+)
 
 
 def _public_rows() -> Iterator[dict[str, object]]:
     last = 0
     while True:
-        page = db.session.execute(
-            sa.select(Organisation).where(Organisation.status != "pending", Organisation.id > last)
-            .order_by(Organisation.id).limit(2000)
-        ).scalars().all()
+        page = (
+            db.session.execute(
+                sa.select(Organisation)
+                .where(Organisation.status != "pending", Organisation.id > last)
+                .order_by(Organisation.id)
+                .limit(2000)
+            )
+            .scalars()
+            .all()
+        )
         if not page:
             return
         for org in page:

@@ -312,8 +312,16 @@ def tally(
         heads[(question_id, choice)] += 1
         sums[(question_id, choice)] += weights[organisation_id]
     return _result(
-        roll_size=len(weights), total=total, questions=questions, heads=heads, sums=sums, rules=rules,
-        counted=len(effective), superseded=superseded, not_on_roll=not_on_roll, unknown_question=unknown_question,
+        roll_size=len(weights),
+        total=total,
+        questions=questions,
+        heads=heads,
+        sums=sums,
+        rules=rules,
+        counted=len(effective),
+        superseded=superseded,
+        not_on_roll=not_on_roll,
+        unknown_question=unknown_question,
     )
 
 
@@ -375,8 +383,16 @@ def tally_groups(
         if participating > total or voters > roll_size:
             raise TallyInputError(f"question {question}: more votes than the roll holds")
     return _result(
-        roll_size=roll_size, total=total, questions=questions, heads=heads, sums=sums, rules=rules,
-        counted=counted, superseded=0, not_on_roll=0, unknown_question=unknown_question,
+        roll_size=roll_size,
+        total=total,
+        questions=questions,
+        heads=heads,
+        sums=sums,
+        rules=rules,
+        counted=counted,
+        superseded=0,
+        not_on_roll=0,
+        unknown_question=unknown_question,
     )
 
 

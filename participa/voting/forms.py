@@ -17,6 +17,7 @@ class ReceiptForm(FlaskForm):
     class Meta:
         csrf = False
 
-    codigo = StringField(_l("Código del comprobante"), validators=[DataRequired(message=_l("Escriba el código.")),
-                                                                   Length(max=40)])
+    codigo = StringField(
+        _l("Código del comprobante"), validators=[DataRequired(message=_l("Escriba el código.")), Length(max=40)]
+    )
     submit = SubmitField(_l("Verificar"))

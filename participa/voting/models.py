@@ -31,8 +31,12 @@ class Ballot(Base):
     __table_args__ = (
         sa.CheckConstraint(sa.column("channel").in_(["online", "in_person"]), name="channel_known"),
         sa.Index("ix_ballots_consultation_organisation", "consultation_id", "organisation_id"),
-        sa.Index("ix_ballots_receipt_pending", "id", sqlite_where=sa.text("receipt_mailed_at IS NULL"),
-                 postgresql_where=sa.text("receipt_mailed_at IS NULL")),
+        sa.Index(
+            "ix_ballots_receipt_pending",
+            "id",
+            sqlite_where=sa.text("receipt_mailed_at IS NULL"),
+            postgresql_where=sa.text("receipt_mailed_at IS NULL"),
+        ),
     )
 
 

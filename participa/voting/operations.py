@@ -41,33 +41,48 @@ def receipt_salt(secret_key: str) -> bytes:
 
 def authorised_organisations(session: Session, actor: User, consultation: Consultation) -> list[Organisation]:
     """The organisations this person may vote for here: approved representations, on the roll."""
-    return list(session.execute(
-        sa.select(Organisation)
-        .join(Representation, Representation.organisation_id == Organisation.id)
-        .join(RollEntry, sa.and_(RollEntry.organisation_id == Organisation.id,
-                                 RollEntry.consultation_id == consultation.id))
-        .where(Representation.user_id == actor.id, Representation.status == "approved")
-        .order_by(Organisation.legal_name)
-    ).scalars())
+    return list(
+        session.execute(
+            sa.select(Organisation)
+            .join(Representation, Representation.organisation_id == Organisation.id)
+            .join(
+                RollEntry,
+                sa.and_(RollEntry.organisation_id == Organisation.id, RollEntry.consultation_id == consultation.id),
+            )
+            .where(Representation.user_id == actor.id, Representation.status == "approved")
+            .order_by(Organisation.legal_name)
+        ).scalars()
+    )
 
 
-def check_ballot(session: Session, *, actor: User, consultation: Consultation, organisation_id: int,
-                 answers: Mapping[int, str], now: datetime, lock: bool = False) -> RollEntry:
+def check_ballot(
+    session: Session,
+    *,
+    actor: User,
+    consultation: Consultation,
+    organisation_id: int,
+    answers: Mapping[int, str],
+    now: datetime,
+    lock: bool = False,
+) -> RollEntry:
     """Everything that refuses a ballot at once, with a clear reason (DESIGN §4): outside the
     window, organisation not on the roll, person not authorised, answers incomplete. With
     ``lock``, the roll entry stays locked until the transaction ends, so that two ballots of
     one organisation take turns."""
     if not voting_open(consultation.phase, schedule_of(consultation), now, consultation.roll_frozen_at is not None):
         raise VotingError("closed")
-    query = sa.select(RollEntry).where(RollEntry.consultation_id == consultation.id,
-                                       RollEntry.organisation_id == organisation_id)
+    query = sa.select(RollEntry).where(
+        RollEntry.consultation_id == consultation.id, RollEntry.organisation_id == organisation_id
+    )
     entry = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if entry is None:
         raise VotingError("not_on_roll")
     represents = session.execute(
-        sa.select(Representation.id).where(Representation.user_id == actor.id,
-                                           Representation.organisation_id == organisation_id,
-                                           Representation.status == "approved")
+        sa.select(Representation.id).where(
+            Representation.user_id == actor.id,
+            Representation.organisation_id == organisation_id,
+            Representation.status == "approved",
+        )
     ).scalar()
     if represents is None:
         raise VotingError("not_authorised")
@@ -79,17 +94,37 @@ def check_ballot(session: Session, *, actor: User, consultation: Consultation, o
     return entry
 
 
-def receipt_for(secret_key: str, *, consultation_id: int, organisation_id: int, user_id: int,
-                answers: Mapping[int, str], now: datetime) -> str:
+def receipt_for(
+    secret_key: str,
+    *,
+    consultation_id: int,
+    organisation_id: int,
+    user_id: int,
+    answers: Mapping[int, str],
+    now: datetime,
+) -> str:
     """The receipt code of a ballot: a keyed hash of what was cast, by whom and when."""
-    record = {"consultation": consultation_id, "organisation": organisation_id, "at": now,
-              "answers": {str(q): c for q, c in sorted(answers.items())}, "by": user_id,
-              "nonce": sha256_hex(f"{now.isoformat()}{organisation_id}{user_id}".encode())[:16]}
+    record = {
+        "consultation": consultation_id,
+        "organisation": organisation_id,
+        "at": now,
+        "answers": {str(q): c for q, c in sorted(answers.items())},
+        "by": user_id,
+        "nonce": sha256_hex(f"{now.isoformat()}{organisation_id}{user_id}".encode())[:16],
+    }
     return rules.receipt_code(receipt_salt(secret_key), record)
 
 
-def cast_ballot(session: Session, *, actor: User, consultation: Consultation, organisation_id: int,
-                answers: Mapping[int, str], now: datetime, secret_key: str) -> Ballot:
+def cast_ballot(
+    session: Session,
+    *,
+    actor: User,
+    consultation: Consultation,
+    organisation_id: int,
+    answers: Mapping[int, str],
+    now: datetime,
+    secret_key: str,
+) -> Ballot:
     """Record an organisation's answers in the request's transaction (never only in the broker).
 
     One effective vote per organisation and question: the roll entry is locked so that two
@@ -98,36 +133,62 @@ def cast_ballot(session: Session, *, actor: User, consultation: Consultation, or
     marked superseded; under 'first' a second ballot is refused. On PostgreSQL the online path
     (:func:`cast_online`) runs the same checks in the database function ``cast_online_ballot``
     (migration 0008), without the lock: the index alone refuses the second of two ballots."""
-    check_ballot(session, actor=actor, consultation=consultation, organisation_id=organisation_id,
-                 answers=answers, now=now, lock=True)
+    check_ballot(
+        session,
+        actor=actor,
+        consultation=consultation,
+        organisation_id=organisation_id,
+        answers=answers,
+        now=now,
+        lock=True,
+    )
     # By question and organisation: the unique index of effective votes, however many votes
     # the consultation already holds (the answers are the consultation's questions, checked).
-    previous = list(session.execute(
-        sa.select(Vote).where(Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id,
-                              Vote.effective)
-    ).scalars())
+    previous = list(
+        session.execute(
+            sa.select(Vote).where(
+                Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id, Vote.effective
+            )
+        ).scalars()
+    )
     if previous and consultation.revote_policy == "first":
         raise VotingError("already_voted")
     for vote in previous:
         vote.effective = False
         vote.superseded_at = now
     session.flush()
-    ballot = Ballot(consultation_id=consultation.id, organisation_id=organisation_id, cast_by_id=actor.id,
-                    cast_at=now, channel="online",
-                    receipt_code=receipt_for(secret_key, consultation_id=consultation.id,
-                                             organisation_id=organisation_id, user_id=actor.id,
-                                             answers=answers, now=now))
-    ballot.votes = [Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
-                    for q, c in sorted(answers.items())]
+    ballot = Ballot(
+        consultation_id=consultation.id,
+        organisation_id=organisation_id,
+        cast_by_id=actor.id,
+        cast_at=now,
+        channel="online",
+        receipt_code=receipt_for(
+            secret_key,
+            consultation_id=consultation.id,
+            organisation_id=organisation_id,
+            user_id=actor.id,
+            answers=answers,
+            now=now,
+        ),
+    )
+    ballot.votes = [
+        Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
+        for q, c in sorted(answers.items())
+    ]
     session.add(ballot)
     try:
         session.flush()
     except IntegrityError as error:
         raise VotingError("concurrent") from error
     # The choice stays out of the audit log: ballots may be secret.
-    audit.record("voting.ballot_cast", actor=actor, object_type="consultation", object_id=consultation.id,
-                 payload={"organisation": organisation_id, "receipt": ballot.receipt_code,
-                          "superseded": len(previous)})
+    audit.record(
+        "voting.ballot_cast",
+        actor=actor,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={"organisation": organisation_id, "receipt": ballot.receipt_code, "superseded": len(previous)},
+    )
     return ballot
 
 
@@ -137,8 +198,17 @@ _CAST_ONLINE_BALLOT = sa.text(
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
 
 
-def cast_online(session: Session, *, user_id: int, session_version: int, consultation_id: int,
-                organisation_id: int, answers: Mapping[int, str], now: datetime, secret_key: str) -> str:
+def cast_online(
+    session: Session,
+    *,
+    user_id: int,
+    session_version: int,
+    consultation_id: int,
+    organisation_id: int,
+    answers: Mapping[int, str],
+    now: datetime,
+    secret_key: str,
+) -> str:
     """Cast a ballot for the person signed in with this session, and return its receipt code.
 
     The person is checked here, not before (still active, session not ended): the confirm step
@@ -158,18 +228,39 @@ def cast_online(session: Session, *, user_id: int, session_version: int, consult
         consultation = session.get(Consultation, consultation_id)
         if consultation is None or consultation.phase == Phase.DRAFT:
             raise VotingError("not_found")
-        return cast_ballot(session, actor=user, consultation=consultation, organisation_id=organisation_id,
-                           answers=answers, now=now, secret_key=secret_key).receipt_code
-    receipt = receipt_for(secret_key, consultation_id=consultation_id, organisation_id=organisation_id,
-                          user_id=user_id, answers=answers, now=now)
+        return cast_ballot(
+            session,
+            actor=user,
+            consultation=consultation,
+            organisation_id=organisation_id,
+            answers=answers,
+            now=now,
+            secret_key=secret_key,
+        ).receipt_code
+    receipt = receipt_for(
+        secret_key,
+        consultation_id=consultation_id,
+        organisation_id=organisation_id,
+        user_id=user_id,
+        answers=answers,
+        now=now,
+    )
     ordered = sorted(answers.items())
     try:
         with statement_connection(session) as connection:
-            status = connection.execute(_CAST_ONLINE_BALLOT, {
-                "consultation": consultation_id, "organisation": organisation_id, "user": user_id,
-                "version": session_version, "questions": [q for q, _ in ordered],
-                "choices": [c for _, c in ordered], "now": now, "receipt": receipt,
-            }).scalar_one()
+            status = connection.execute(
+                _CAST_ONLINE_BALLOT,
+                {
+                    "consultation": consultation_id,
+                    "organisation": organisation_id,
+                    "user": user_id,
+                    "version": session_version,
+                    "questions": [q for q, _ in ordered],
+                    "choices": [c for _, c in ordered],
+                    "now": now,
+                    "receipt": receipt,
+                },
+            ).scalar_one()
     except IntegrityError as error:
         raise VotingError("concurrent") from error
     if status != "ok":
@@ -182,13 +273,22 @@ def pending_receipts(session: Session, limit: int) -> list[sa.Row]:
     them) until the transaction ends; each row: ballot id, receipt code, consultation id and
     title, organisation name, the caster's e-mail, name and language."""
     query = (
-        sa.select(Ballot.id, Ballot.receipt_code, Ballot.consultation_id, Consultation.title,
-                  Organisation.legal_name, User.email, User.name, User.locale)
+        sa.select(
+            Ballot.id,
+            Ballot.receipt_code,
+            Ballot.consultation_id,
+            Consultation.title,
+            Organisation.legal_name,
+            User.email,
+            User.name,
+            User.locale,
+        )
         .join(Consultation, Consultation.id == Ballot.consultation_id)
         .join(Organisation, Organisation.id == Ballot.organisation_id)
         .join(User, User.id == Ballot.cast_by_id)
         .where(Ballot.receipt_mailed_at.is_(None), Ballot.channel == "online")
-        .order_by(Ballot.id).limit(limit)
+        .order_by(Ballot.id)
+        .limit(limit)
         .with_for_update(of=Ballot, skip_locked=True)
     )
     return list(session.execute(query))
@@ -221,8 +321,14 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
         pass
     result = count(session, consultation, receipts=receipts_hash(session, consultation_id))
     consultation.phase = Phase.CERTIFICATION.value
-    audit.record("voting.tallied", actor=None, object_type="consultation", object_id=consultation_id,
-                 payload={"sha256": result.sha256, "receipts_hash": result.receipts_hash}, session=session)
+    audit.record(
+        "voting.tallied",
+        actor=None,
+        object_type="consultation",
+        object_id=consultation_id,
+        payload={"sha256": result.sha256, "receipts_hash": result.receipts_hash},
+        session=session,
+    )
     session.flush()
     return result
 
@@ -236,32 +342,46 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     at most ``max_votes`` of them; returns whether every vote is now judged (and, then, copies
     the verdicts onto the votes). Voting is closed, so the votes no longer change: a run resumes
     after the highest vote it has judged, and chunks can be committed one by one."""
-    on_roll = set(session.execute(
-        sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
-    ).scalars())
+    on_roll = set(
+        session.execute(
+            sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
+        ).scalars()
+    )
     approvals: dict[tuple[int, int], list[tuple[datetime | None, str]]] = {}
     for user_id, org_id, decided_at, status in session.execute(
-        sa.select(Representation.user_id, Representation.organisation_id, Representation.decided_at,
-                  Representation.status)
-        .where(Representation.organisation_id.in_(on_roll) if on_roll else sa.false())
+        sa.select(
+            Representation.user_id, Representation.organisation_id, Representation.decided_at, Representation.status
+        ).where(Representation.organisation_id.in_(on_roll) if on_roll else sa.false())
     ):
         approvals.setdefault((user_id, org_id), []).append((decided_at, status))
-    in_person = set(session.execute(
-        sa.select(Vote.question_id, Vote.organisation_id).join(Ballot)
-        .where(Vote.consultation_id == consultation.id, Vote.effective, Ballot.channel == "in_person")
-    ).all())
+    in_person = set(
+        session.execute(
+            sa.select(Vote.question_id, Vote.organisation_id)
+            .join(Ballot)
+            .where(Vote.consultation_id == consultation.id, Vote.effective, Ballot.channel == "in_person")
+        ).all()
+    )
     last_id = session.execute(
-        sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0))
-        .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
+        sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0)).where(
+            AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run
+        )
     ).scalar_one()
     judged = 0
     while max_votes is None or judged < max_votes:
         rows = session.execute(
-            sa.select(Vote.id, Vote.organisation_id, Vote.question_id, Vote.effective, Ballot.channel,
-                      Ballot.cast_at, Ballot.cast_by_id)
+            sa.select(
+                Vote.id,
+                Vote.organisation_id,
+                Vote.question_id,
+                Vote.effective,
+                Ballot.channel,
+                Ballot.cast_at,
+                Ballot.cast_by_id,
+            )
             .join(Ballot, Ballot.id == Vote.ballot_id)
             .where(Vote.consultation_id == consultation.id, Vote.id > last_id)
-            .order_by(Vote.id).limit(20_000 if max_votes is None else min(20_000, max_votes - judged))
+            .order_by(Vote.id)
+            .limit(20_000 if max_votes is None else min(20_000, max_votes - judged))
         ).all()
         if not rows:
             break
@@ -269,19 +389,34 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
         for row in rows:
             granted = approvals.get((row.cast_by_id, row.organisation_id), [])
             # Authorised if an approval was in force when the vote was cast (revoked later or not).
-            authorised = any(status in ("approved", "revoked") and decided is not None and decided <= row.cast_at
-                             for decided, status in granted)
+            authorised = any(
+                status in ("approved", "revoked") and decided is not None and decided <= row.cast_at
+                for decided, status in granted
+            )
             facts = rules.VoteFacts(
-                vote_id=row.id, organisation_id=row.organisation_id, question_id=row.question_id,
-                channel=row.channel, cast_at=row.cast_at, on_roll=row.organisation_id in on_roll,
-                authorised=authorised, effective=row.effective,
+                vote_id=row.id,
+                organisation_id=row.organisation_id,
+                question_id=row.question_id,
+                channel=row.channel,
+                cast_at=row.cast_at,
+                on_roll=row.organisation_id in on_roll,
+                authorised=authorised,
+                effective=row.effective,
                 in_person_conflict=(row.question_id, row.organisation_id) in in_person,
             )
-            verdicts = rules.vote_verdicts(facts, voting_at=consultation.voting_at,
-                                           voting_ends_at=consultation.voting_ends_at)
-            decisions.append({"subject_type": "vote", "subject_id": row.id, "run": run,
-                              "admissible": admissible(verdicts), "verdicts": [v.as_dict() for v in verdicts],
-                              "decided_at": utcnow()})
+            verdicts = rules.vote_verdicts(
+                facts, voting_at=consultation.voting_at, voting_ends_at=consultation.voting_ends_at
+            )
+            decisions.append(
+                {
+                    "subject_type": "vote",
+                    "subject_id": row.id,
+                    "run": run,
+                    "admissible": admissible(verdicts),
+                    "verdicts": [v.as_dict() for v in verdicts],
+                    "decided_at": utcnow(),
+                }
+            )
         db.bulk_insert(session, AdmissibilityDecision.__table__, decisions)
         last_id = rows[-1].id
         judged += len(rows)
@@ -296,8 +431,14 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     if unmarked is None and judged == 0:
         return True  # finished by an earlier call: nothing to copy, nothing to audit again
     _mark_admitted(session, consultation.id, run)
-    audit.record("voting.admissibility_run", actor=None, object_type="consultation", object_id=consultation.id,
-                 payload={"run": run}, session=session)
+    audit.record(
+        "voting.admissibility_run",
+        actor=None,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={"run": run},
+        session=session,
+    )
     return True
 
 
@@ -305,25 +446,35 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
     """Copy each vote's verdict of this run onto the vote, in one statement."""
     params = {"run": run, "consultation": consultation_id}
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text(
-            "UPDATE votes SET admitted = d.admissible FROM admissibility_decisions d "
-            "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id "
-            "AND votes.consultation_id = :consultation"), params)
+        session.execute(
+            sa.text(
+                "UPDATE votes SET admitted = d.admissible FROM admissibility_decisions d "
+                "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id "
+                "AND votes.consultation_id = :consultation"
+            ),
+            params,
+        )
         # The statistics must see the rows just written, or the count plans for a handful.
         session.execute(sa.text("ANALYZE votes"))
     else:
-        session.execute(sa.text(
-            "UPDATE votes SET admitted = (SELECT d.admissible FROM admissibility_decisions d "
-            "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id) "
-            "WHERE consultation_id = :consultation"), params)
+        session.execute(
+            sa.text(
+                "UPDATE votes SET admitted = (SELECT d.admissible FROM admissibility_decisions d "
+                "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id) "
+                "WHERE consultation_id = :consultation"
+            ),
+            params,
+        )
 
 
 def tally_rules_of(consultation: Consultation) -> tally_rules.TallyRules:
     return tally_rules.TallyRules(
-        quorum=Fraction(consultation.quorum), majority=majority_of(consultation),
+        quorum=Fraction(consultation.quorum),
+        majority=majority_of(consultation),
         majority_strict=consultation.majority_strict,
         abstentions_in_majority=consultation.abstentions_in_majority,
-        binding_level=consultation.participation_level == "binding", revote=consultation.revote_policy,
+        binding_level=consultation.participation_level == "binding",
+        revote=consultation.revote_policy,
     )
 
 
@@ -332,26 +483,38 @@ def count(session: Session, consultation: Consultation, *, receipts: str) -> Tal
     and :func:`participa.tally.rules.tally_groups` does the exact arithmetic, so a million votes
     cost one aggregate query, not a million Python objects."""
     roll_size, roll_total = session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(RollEntry.weight), 0))
-        .where(RollEntry.consultation_id == consultation.id)
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(RollEntry.weight), 0)).where(
+            RollEntry.consultation_id == consultation.id
+        )
     ).one()
     admitted = (
         sa.select(Vote.question_id, Vote.choice, RollEntry.weight, sa.func.count())
-        .join(RollEntry, sa.and_(RollEntry.consultation_id == Vote.consultation_id,
-                                 RollEntry.organisation_id == Vote.organisation_id))
+        .join(
+            RollEntry,
+            sa.and_(
+                RollEntry.consultation_id == Vote.consultation_id, RollEntry.organisation_id == Vote.organisation_id
+            ),
+        )
         .where(Vote.consultation_id == consultation.id, Vote.admitted.is_(True))
         .group_by(Vote.question_id, Vote.choice, RollEntry.weight)
     )
     if session.get_bind().dialect.name == "postgresql":
         # Grouping a million votes by weight wants more than the default 4 MB of sort memory.
         session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-    groups = [tally_rules.ChoiceGroup(question_id, choice, Decimal(weight), heads)
-              for question_id, choice, weight, heads in session.execute(admitted)]
+    groups = [
+        tally_rules.ChoiceGroup(question_id, choice, Decimal(weight), heads)
+        for question_id, choice, weight, heads in session.execute(admitted)
+    ]
     question_ids = [q.id for q in consultation.questions]
-    result = tally_rules.tally_groups(roll_size, Decimal(roll_total), groups, question_ids,
-                                      tally_rules_of(consultation))
-    stored = TallyResult(consultation_id=consultation.id, canonical_json=result.to_canonical().decode("utf-8"),
-                         sha256=result.sha256(), receipts_hash=receipts)
+    result = tally_rules.tally_groups(
+        roll_size, Decimal(roll_total), groups, question_ids, tally_rules_of(consultation)
+    )
+    stored = TallyResult(
+        consultation_id=consultation.id,
+        canonical_json=result.to_canonical().decode("utf-8"),
+        sha256=result.sha256(),
+        receipts_hash=receipts,
+    )
     session.add(stored)
     session.flush()
     return stored
@@ -361,8 +524,13 @@ def receipts_hash(session: Session, consultation_id: int) -> str:
     """SHA-256 of the public receipts list (code and weight, never the choice), in code order."""
     rows = session.execute(
         sa.select(Ballot.receipt_code, RollEntry.weight)
-        .join(RollEntry, sa.and_(RollEntry.consultation_id == Ballot.consultation_id,
-                                 RollEntry.organisation_id == Ballot.organisation_id))
-        .where(Ballot.consultation_id == consultation_id).order_by(Ballot.receipt_code)
+        .join(
+            RollEntry,
+            sa.and_(
+                RollEntry.consultation_id == Ballot.consultation_id, RollEntry.organisation_id == Ballot.organisation_id
+            ),
+        )
+        .where(Ballot.consultation_id == consultation_id)
+        .order_by(Ballot.receipt_code)
     ).all()
     return sha256_hex(canonical_json([[code, f"{weight:.6f}"] for code, weight in rows]))

@@ -64,11 +64,20 @@ def mail_receipts() -> None:
             break
         for row in rows:
             with in_language_of(row.locale):
-                body = render_template("voting/email_receipt.txt", name=row.name, organisation=row.legal_name,
-                                       title=row.title, receipt_code=row.receipt_code,
-                                       link=external_url("voting.receipts", consultation_id=row.consultation_id))
-                send_email(row.email, _("Comprobante de voto: %(title)s", title=row.title), body,
-                           key=f"receipt-{row.receipt_code}")
+                body = render_template(
+                    "voting/email_receipt.txt",
+                    name=row.name,
+                    organisation=row.legal_name,
+                    title=row.title,
+                    receipt_code=row.receipt_code,
+                    link=external_url("voting.receipts", consultation_id=row.consultation_id),
+                )
+                send_email(
+                    row.email,
+                    _("Comprobante de voto: %(title)s", title=row.title),
+                    body,
+                    key=f"receipt-{row.receipt_code}",
+                )
         operations.mark_receipts_mailed(session, [row.id for row in rows], utcnow())
         session.commit()
     session.commit()

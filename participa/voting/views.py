@@ -29,11 +29,12 @@ MESSAGES = {
     "incomplete": _l("Responda todas las preguntas: aprobar, rechazar o abstenerse."),
     "bad_choice": _l("Una de las respuestas no es válida."),
     "already_voted": _l("Esa organización ya votó, y en esta consulta el voto no se puede cambiar."),
-    "concurrent": _l("Otra persona registró un voto de esta organización en este mismo momento. Revise sus "
-                     "comprobantes y vuelva a intentarlo si corresponde."),
+    "concurrent": _l(
+        "Otra persona registró un voto de esta organización en este mismo momento. Revise sus "
+        "comprobantes y vuelva a intentarlo si corresponde."
+    ),
 }
 CHOICE_LABELS = {"approve": _l("Aprobar"), "reject": _l("Rechazar"), "abstain": _l("Abstenerse")}
-
 
 
 def _published(consultation_id: int) -> Consultation:
@@ -99,14 +100,26 @@ def vote(consultation_id: int):
         try:
             if organisation_id is None:
                 raise operations.VotingError("not_authorised")
-            operations.check_ballot(db.session(), actor=acting_user(), consultation=consultation,
-                                    organisation_id=organisation_id, answers=answers, now=utcnow())
+            operations.check_ballot(
+                db.session(),
+                actor=acting_user(),
+                consultation=consultation,
+                organisation_id=organisation_id,
+                answers=answers,
+                now=utcnow(),
+            )
         except operations.VotingError as error:
             db.session.rollback()
             return _ballot_page(consultation, form, error.code)
         organisation = db.session.get(Organisation, organisation_id)
-        return render_template("voting/confirm.html", consultation=consultation, organisation=organisation,
-                               answers=answers, choice_labels=CHOICE_LABELS, form=form)
+        return render_template(
+            "voting/confirm.html",
+            consultation=consultation,
+            organisation=organisation,
+            answers=answers,
+            choice_labels=CHOICE_LABELS,
+            form=form,
+        )
     return _ballot_page(consultation, form, None)
 
 
@@ -126,9 +139,15 @@ def _confirm(consultation_id: int):
         if organisation_id is None:
             raise operations.VotingError("not_authorised")
         receipt_code = operations.cast_online(
-            db.session(), user_id=identity[0], session_version=identity[1], consultation_id=consultation_id,
-            organisation_id=organisation_id, answers=_posted_answers(), now=utcnow(),
-            secret_key=current_app.config["SECRET_KEY"])
+            db.session(),
+            user_id=identity[0],
+            session_version=identity[1],
+            consultation_id=consultation_id,
+            organisation_id=organisation_id,
+            answers=_posted_answers(),
+            now=utcnow(),
+            secret_key=current_app.config["SECRET_KEY"],
+        )
     except operations.VotingError as error:
         db.session.rollback()
         if error.code == "signed_out":
@@ -146,12 +165,20 @@ def _confirm(consultation_id: int):
 def _ballot_page(consultation: Consultation, form: BallotForm, error: str | None):
     """The ballot, with the refusal's reason if there is one."""
     organisations = operations.authorised_organisations(db.session(), acting_user(), consultation)
-    is_open = voting_open(consultation.phase, schedule_of(consultation), utcnow(),
-                          consultation.roll_frozen_at is not None)
+    is_open = voting_open(
+        consultation.phase, schedule_of(consultation), utcnow(), consultation.roll_frozen_at is not None
+    )
     errors = [str(MESSAGES[error])] if error else []
-    return render_template("voting/vote.html", consultation=consultation, organisations=organisations,
-                           is_open=is_open, form=form, errors=errors, choice_labels=CHOICE_LABELS,
-                           selected=request.form), (_status_of(error) if error else 200)
+    return render_template(
+        "voting/vote.html",
+        consultation=consultation,
+        organisations=organisations,
+        is_open=is_open,
+        form=form,
+        errors=errors,
+        choice_labels=CHOICE_LABELS,
+        selected=request.form,
+    ), (_status_of(error) if error else 200)
 
 
 def receipt(consultation_id: int):
@@ -168,23 +195,39 @@ def receipt(consultation_id: int):
     weight = None
     if ballot is not None:
         weight = db.session.get(RollEntry, (consultation_id, ballot.organisation_id)).weight
-    return render_template("voting/receipt.html", consultation=consultation, form=form, ballot=ballot,
-                           searched=searched, weight=weight, choice_labels=CHOICE_LABELS), (
-        404 if searched and ballot is None else 200)
+    return render_template(
+        "voting/receipt.html",
+        consultation=consultation,
+        form=form,
+        ballot=ballot,
+        searched=searched,
+        weight=weight,
+        choice_labels=CHOICE_LABELS,
+    ), (404 if searched and ballot is None else 200)
 
 
 def receipts(consultation_id: int):
     """The public list of receipts: code and weight, never the choice."""
     consultation = _published(consultation_id)
     rows = db.session.execute(
-        sa.select(Ballot.receipt_code, Ballot.cast_at, RollEntry.weight,
-                  sa.exists().where(Vote.ballot_id == Ballot.id, Vote.effective).label("effective"))
-        .join(RollEntry, sa.and_(RollEntry.consultation_id == Ballot.consultation_id,
-                                 RollEntry.organisation_id == Ballot.organisation_id))
-        .where(Ballot.consultation_id == consultation_id).order_by(Ballot.receipt_code)
+        sa.select(
+            Ballot.receipt_code,
+            Ballot.cast_at,
+            RollEntry.weight,
+            sa.exists().where(Vote.ballot_id == Ballot.id, Vote.effective).label("effective"),
+        )
+        .join(
+            RollEntry,
+            sa.and_(
+                RollEntry.consultation_id == Ballot.consultation_id, RollEntry.organisation_id == Ballot.organisation_id
+            ),
+        )
+        .where(Ballot.consultation_id == consultation_id)
+        .order_by(Ballot.receipt_code)
     ).all()
     result = db.session.execute(
-        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)).scalar_one_or_none()
+        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
+    ).scalar_one_or_none()
     return render_template("voting/receipts.html", consultation=consultation, rows=rows, result=result)
 
 
@@ -193,14 +236,23 @@ def result(consultation_id: int):
     equivalent, the rules and hashes."""
     consultation = _published(consultation_id)
     stored = db.session.execute(
-        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)).scalar_one_or_none()
+        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
+    ).scalar_one_or_none()
     if stored is None:
         return render_template("voting/no_result.html", consultation=consultation), 404
     data = json.loads(stored.canonical_json)
     questions = {q.id: q for q in consultation.questions}
     by_weight = _by_weight(consultation)
-    return render_template("voting/result.html", consultation=consultation, stored=stored, data=data,
-                           questions=questions, choice_labels=CHOICE_LABELS, by_weight=by_weight, Decimal=Decimal)
+    return render_template(
+        "voting/result.html",
+        consultation=consultation,
+        stored=stored,
+        data=data,
+        questions=questions,
+        choice_labels=CHOICE_LABELS,
+        by_weight=by_weight,
+        Decimal=Decimal,
+    )
 
 
 def _by_weight(consultation: Consultation) -> dict[int, list[tuple[str, str, int]]]:
@@ -208,8 +260,12 @@ def _by_weight(consultation: Consultation) -> dict[int, list[tuple[str, str, int
     shared by at least k organisations under a secret one (DESIGN §4)."""
     rows = db.session.execute(
         sa.select(Vote.question_id, RollEntry.weight, Vote.choice, sa.func.count())
-        .join(RollEntry, sa.and_(RollEntry.consultation_id == Vote.consultation_id,
-                                 RollEntry.organisation_id == Vote.organisation_id))
+        .join(
+            RollEntry,
+            sa.and_(
+                RollEntry.consultation_id == Vote.consultation_id, RollEntry.organisation_id == Vote.organisation_id
+            ),
+        )
         .where(Vote.consultation_id == consultation.id, Vote.effective)
         .group_by(Vote.question_id, RollEntry.weight, Vote.choice)
     ).all()

@@ -19,8 +19,9 @@ pytestmark = [pytest.mark.browser]
 
 def test_representative_votes_and_sees_the_receipt(app: Flask, app_server: str, page, tmp_path) -> None:
     with app.app_context():
-        consultation, _manager, people = voting_consultation(db.session(), organisations=2,
-                                                             title="Consulta del navegador")
+        consultation, _manager, people = voting_consultation(
+            db.session(), organisations=2, title="Consulta del navegador"
+        )
         consultation_id = consultation.id
         org, person = people[0]
         org_name, email = org.legal_name, person.email

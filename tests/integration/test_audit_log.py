@@ -26,8 +26,9 @@ def real_session(app: Flask) -> Iterator[Session]:
 
 def _append(sess: Session, n: int, action: str = "test.event") -> list[int]:
     events = [
-        audit.record(action, actor=None, object_type="test", object_id=i, payload={"n": i, "texto": "ñandú"},
-                     session=sess)
+        audit.record(
+            action, actor=None, object_type="test", object_id=i, payload={"n": i, "texto": "ñandú"}, session=sess
+        )
         for i in range(n)
     ]
     sess.commit()

@@ -55,23 +55,35 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         db.session.commit()
         project_id = project.id
         evaluate_project.delay(project_id)
-        wait_for(lambda: fresh(Project, project_id).state == "admissible", 30, "project admissibility",
-                 workers["worker"])
+        wait_for(
+            lambda: fresh(Project, project_id).state == "admissible", 30, "project admissibility", workers["worker"]
+        )
 
-        organisations = [create_organisation(db.session(), legal_name=f"Junta de Vecinos E2E {i}", comuna_cut=TILTIL)
-                         for i in range(50)]
+        organisations = [
+            create_organisation(db.session(), legal_name=f"Junta de Vecinos E2E {i}", comuna_cut=TILTIL)
+            for i in range(50)
+        ]
         people = [(org, representative_of(db.session(), org)) for org in organisations]
         manager = create_user(db.session(), roles=["manager"])
         now = utcnow()
-        consultation = consultations.create_consultation(db.session(), actor=manager, data=consultation_data(
-            [project_id], information_at=now - timedelta(days=2), proposals_at=now - timedelta(days=1),
-            voting_at=now + timedelta(seconds=15), voting_ends_at=now + timedelta(minutes=30),
-            electorate_comunas=[TILTIL]))
+        consultation = consultations.create_consultation(
+            db.session(),
+            actor=manager,
+            data=consultation_data(
+                [project_id],
+                information_at=now - timedelta(days=2),
+                proposals_at=now - timedelta(days=1),
+                voting_at=now + timedelta(seconds=15),
+                voting_ends_at=now + timedelta(minutes=30),
+                electorate_comunas=[TILTIL],
+            ),
+        )
         db.session.commit()
         consultation_id = consultation.id
         for target in (Phase.INFORMATION, Phase.PROPOSALS):
-            consultations.change_phase(db.session(), actor=manager, consultation=consultation, target=target,
-                                       now=utcnow())
+            consultations.change_phase(
+                db.session(), actor=manager, consultation=consultation, target=target, now=utcnow()
+            )
             db.session.commit()
         assert fresh(Project, project_id).state == "in_consultation"
 
@@ -80,13 +92,24 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         filed = []
         for org, person in people[:2]:
             proposal = proposals.file_proposal(
-                db.session(), actor=person, consultation=consultation, question_id=question_id,
-                organisation_id=org.id, kind="proposal", title="Más luminarias",
-                body="Pedimos agregar luminarias LED en el pasaje norte de la plaza.", now=utcnow())
+                db.session(),
+                actor=person,
+                consultation=consultation,
+                question_id=question_id,
+                organisation_id=org.id,
+                kind="proposal",
+                title="Más luminarias",
+                body="Pedimos agregar luminarias LED en el pasaje norte de la plaza.",
+                now=utcnow(),
+            )
             db.session.commit()
             evaluate_proposal.delay(proposal.id)
-            wait_for(lambda pid=proposal.id: fresh(Proposal, pid).status != "pending", 30, "proposal admissibility",
-                     workers["worker"])
+            wait_for(
+                lambda pid=proposal.id: fresh(Proposal, pid).status != "pending",
+                30,
+                "proposal admissibility",
+                workers["worker"],
+            )
             filed.append(proposal.id)
         assert [fresh(Proposal, pid).status for pid in filed] == ["admissible", "inadmissible"]
 
@@ -94,12 +117,12 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         while utcnow() < consultation.voting_at:
             time.sleep(0.5)
         consultation = fresh(Consultation, consultation_id)
-        consultations.change_phase(db.session(), actor=None, consultation=consultation, target=Phase.VOTING,
-                                   now=utcnow())
+        consultations.change_phase(
+            db.session(), actor=None, consultation=consultation, target=Phase.VOTING, now=utcnow()
+        )
         db.session.commit()
         enqueue_follow_up(consultation_id, Phase.VOTING)
-        wait_for(lambda: fresh(Consultation, consultation_id).roll_frozen_at is not None, 60, "the roll",
-                 long_worker)
+        wait_for(lambda: fresh(Consultation, consultation_id).roll_frozen_at is not None, 60, "the roll", long_worker)
         on_roll = db.session.execute(
             sa.select(sa.func.count()).select_from(RollEntry).where(RollEntry.consultation_id == consultation_id)
         ).scalar_one()
@@ -109,10 +132,18 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         choices = ["approve"] * 30 + ["reject"] * 15 + ["abstain"] * 5
         receipts = []
         for (org, person), choice in zip(people, choices, strict=True):
-            receipts.append(voting.cast_online(
-                db.session(), user_id=person.id, session_version=person.session_version,
-                consultation_id=consultation_id, organisation_id=org.id, answers={question_id: choice},
-                now=utcnow(), secret_key=app.config["SECRET_KEY"]))
+            receipts.append(
+                voting.cast_online(
+                    db.session(),
+                    user_id=person.id,
+                    session_version=person.session_version,
+                    consultation_id=consultation_id,
+                    organisation_id=org.id,
+                    answers={question_id: choice},
+                    now=utcnow(),
+                    secret_key=app.config["SECRET_KEY"],
+                )
+            )
             db.session.commit()
 
         # Beat's receipt task, sent twice at once (as if two beats overlapped): each voter gets
@@ -123,17 +154,21 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
 
         def receipts_delivered() -> int:
             db.session.expire_all()
-            return db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                      .where(OutboxMessage.message_key.in_(keys))).scalar_one()
+            return db.session.execute(
+                sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.message_key.in_(keys))
+            ).scalar_one()
 
         wait_for(lambda: receipts_delivered() == 50, 60, "the receipt e-mails", workers["worker"])
-        mailed = {m.recipient: m.body for m in db.session.execute(
-            sa.select(OutboxMessage).where(OutboxMessage.message_key.in_(keys))).scalars()}
+        mailed = {
+            m.recipient: m.body
+            for m in db.session.execute(sa.select(OutboxMessage).where(OutboxMessage.message_key.in_(keys))).scalars()
+        }
         assert set(mailed) == {person.email for _org, person in people}
         assert all(code in mailed[person.email] for (_org, person), code in zip(people, receipts, strict=True))
 
-        consultations.change_phase(db.session(), actor=manager, consultation=consultation, target=Phase.COUNTING,
-                                   now=utcnow())
+        consultations.change_phase(
+            db.session(), actor=manager, consultation=consultation, target=Phase.COUNTING, now=utcnow()
+        )
         db.session.commit()
         # The close task delivered twice (as after a killed worker): one result.
         close_consultation.delay(consultation_id)
@@ -141,13 +176,18 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
 
         def result_stored() -> bool:
             db.session.expire_all()
-            return db.session.execute(
-                sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)).first() is not None
+            return (
+                db.session.execute(sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)).first()
+                is not None
+            )
 
         wait_for(result_stored, 60, "the tally", long_worker)
         time.sleep(2)
-        results = db.session.execute(
-            sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)).scalars().all()
+        results = (
+            db.session.execute(sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id))
+            .scalars()
+            .all()
+        )
         assert len(results) == 1
         data = json.loads(results[0].canonical_json)
         question = data["questions"][0]

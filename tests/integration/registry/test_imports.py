@@ -51,8 +51,10 @@ def uploads() -> set[str]:
 
 def test_windows_1252_with_semicolons_keeps_accents(session: Session, curator) -> None:
     first = rut()
-    data = csv_bytes([row(first, name="Junta de Vecinos Peñalolén Alto", comuna="Peñalolén",
-                          address="Avenida Grecia 8.000, Ñuñoa")], encoding="cp1252")
+    data = csv_bytes(
+        [row(first, name="Junta de Vecinos Peñalolén Alto", comuna="Peñalolén", address="Avenida Grecia 8.000, Ñuñoa")],
+        encoding="cp1252",
+    )
     assert "ñ".encode("cp1252") in data and b"\xc3" not in data
     batch = run_import(session, curator, data)
     assert (batch.encoding, batch.delimiter, batch.status) == ("cp1252", ";", "done")
@@ -105,8 +107,7 @@ def test_wrong_check_digit_is_rejected_with_its_reason(session: Session, curator
 
 def test_unknown_comuna_is_rejected(session: Session, curator) -> None:
     batch = run_import(session, curator, csv_bytes([row(comuna="Gotham"), row(comuna="13128"), row(comuna="renca")]))
-    assert outcomes(session, batch) == {2: ("rejected", "unknown_comuna"), 3: ("accepted", None),
-                                        4: ("accepted", None)}
+    assert outcomes(session, batch) == {2: ("rejected", "unknown_comuna"), 3: ("accepted", None), 4: ("accepted", None)}
 
 
 def test_missing_fields_bad_dates_types_and_numbers_are_rejected_with_reasons(session: Session, curator) -> None:
@@ -225,18 +226,26 @@ def test_an_interrupted_import_resumes_to_the_same_final_state(session: Session,
     import_batch.run(batch.id)
     session.refresh(batch)
     assert (batch.status, batch.accepted, batch.rejected, batch.rows_processed) == ("done", 9, 1, 10)
-    assert session.execute(
-        sa.select(sa.func.count()).select_from(ImportRow).where(ImportRow.batch_id == batch.id)
-    ).scalar_one() == 10
+    assert (
+        session.execute(
+            sa.select(sa.func.count()).select_from(ImportRow).where(ImportRow.batch_id == batch.id)
+        ).scalar_one()
+        == 10
+    )
     assert all(org(session, r) is not None for r in ruts)
 
 
 def test_import_is_audited_when_uploaded_and_when_finished(session: Session, curator) -> None:
     batch = run_import(session, curator, csv_bytes([row()]))
-    actions = session.execute(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "import_batch",
-                                           AuditEvent.object_id == str(batch.id))
-    ).scalars().all()
+    actions = (
+        session.execute(
+            sa.select(AuditEvent.action).where(
+                AuditEvent.object_type == "import_batch", AuditEvent.object_id == str(batch.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert sorted(actions) == ["registry.import_finished", "registry.import_uploaded"]
 
 
@@ -251,9 +260,13 @@ def test_a_20_megabyte_file_imports_completely(session: Session, curator, tmp_pa
     size = 0
     count = 0
     while size < 20 * 1024 * 1024:
-        line = row(rut(70_000_000 + count), name=f"Organización Comunitaria Funcional Número {count} de la Región",
-                   org_type="Organización Comunitaria Funcional", comuna="Puente Alto",
-                   address=f"Avenida Concha y Toro {count}, Villa Los Andes del Sur, sector poniente")
+        line = row(
+            rut(70_000_000 + count),
+            name=f"Organización Comunitaria Funcional Número {count} de la Región",
+            org_type="Organización Comunitaria Funcional",
+            comuna="Puente Alto",
+            address=f"Avenida Concha y Toro {count}, Villa Los Andes del Sur, sector poniente",
+        )
         rows.append(line)
         size += sum(len(c) for c in line) + 10
         count += 1

@@ -48,8 +48,9 @@ SECRET = "test-secret-key-not-for-production"
 SQLITE_SERIALISES = pytest.mark.skipif(
     LEG == "embedded",
     reason="SQLite transactions begin IMMEDIATE (participa/core/db.py): a second ballot waits for the first "
-           "to commit, so two ballots can never both be inside their checks; the free races above cover "
-           "the embedded leg")
+    "to commit, so two ballots can never both be inside their checks; the free races above cover "
+    "the embedded leg",
+)
 
 
 @dataclass(frozen=True)
@@ -88,19 +89,25 @@ def remove_committed(app: Flask) -> None:
         session = db.session()
         projects = select_ids(session, sa.select(Project.id).where(Project.comuna_cut == ALHUE))
         organisations = select_ids(session, sa.select(Organisation.id).where(Organisation.comuna_cut == ALHUE))
-        consultations_ = select_ids(session, sa.select(Question.consultation_id)
-                                    .where(Question.project_id.in_(projects)))
+        consultations_ = select_ids(
+            session, sa.select(Question.consultation_id).where(Question.project_id.in_(projects))
+        )
         votes = select_ids(session, sa.select(Vote.id).where(Vote.consultation_id.in_(consultations_)))
-        users = select_ids(session, sa.union(
-            sa.select(Project.created_by_id).where(Project.id.in_(projects)),
-            sa.select(Consultation.created_by_id).where(Consultation.id.in_(consultations_)),
-            sa.select(Representation.user_id).where(Representation.organisation_id.in_(organisations)),
-        ))
+        users = select_ids(
+            session,
+            sa.union(
+                sa.select(Project.created_by_id).where(Project.id.in_(projects)),
+                sa.select(Consultation.created_by_id).where(Consultation.id.in_(consultations_)),
+                sa.select(Representation.user_id).where(Representation.organisation_id.in_(organisations)),
+            ),
+        )
         for statement in (
             sa.delete(AdmissibilityDecision).where(
-                AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.subject_id.in_(votes)),
+                AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.subject_id.in_(votes)
+            ),
             sa.delete(AdmissibilityDecision).where(
-                AdmissibilityDecision.subject_type == "project", AdmissibilityDecision.subject_id.in_(projects)),
+                AdmissibilityDecision.subject_type == "project", AdmissibilityDecision.subject_id.in_(projects)
+            ),
             sa.delete(Vote).where(Vote.consultation_id.in_(consultations_)),
             sa.delete(Ballot).where(Ballot.consultation_id.in_(consultations_)),
             sa.delete(RollEntry).where(RollEntry.consultation_id.in_(consultations_)),
@@ -117,8 +124,9 @@ def remove_committed(app: Flask) -> None:
         ):
             session.execute(statement)
         session.commit()
-        left = session.execute(sa.select(sa.func.count()).select_from(Organisation)
-                               .where(Organisation.comuna_cut == ALHUE)).scalar_one()
+        left = session.execute(
+            sa.select(sa.func.count()).select_from(Organisation).where(Organisation.comuna_cut == ALHUE)
+        ).scalar_one()
         db.session.remove()
     assert left == 0, "the committed organisations were not removed"
 
@@ -135,16 +143,18 @@ def open_consultation(app: Flask, revote_policy: str, organisations: int = REPEA
         project = admissible_project(session, comuna_cut=ALHUE, title=f"Plaza de Alhué {rut()}")
         pairs = []
         for i in range(organisations):
-            org = create_organisation(session, rut=rut(), legal_name=f"Junta de Vecinos Alhué {i}",
-                                      comuna_cut=ALHUE)
+            org = create_organisation(session, rut=rut(), legal_name=f"Junta de Vecinos Alhué {i}", comuna_cut=ALHUE)
             first = representative_of(session, org)
             second = representative_of(session, org)
             pairs.append(Pair(org.id, first.id, second.id))
         manager = create_user(session, roles=["manager"])
         consultation = consultations.create_consultation(
-            session, actor=manager,
-            data=consultation_data([project.id], title="Consulta concurrente", electorate_comunas=[ALHUE],
-                                   revote_policy=revote_policy))
+            session,
+            actor=manager,
+            data=consultation_data(
+                [project.id], title="Consulta concurrente", electorate_comunas=[ALHUE], revote_policy=revote_policy
+            ),
+        )
         session.commit()
         open_for_voting(session, consultation, manager)
         committed = Committed(consultation.id, [q.id for q in consultation.questions], pairs)
@@ -152,8 +162,9 @@ def open_consultation(app: Flask, revote_policy: str, organisations: int = REPEA
     return committed
 
 
-def at_once(app: Flask, data: Committed, casts: list[tuple[int, int, str]], *, online: bool = False
-            ) -> dict[str, object]:
+def at_once(
+    app: Flask, data: Committed, casts: list[tuple[int, int, str]], *, online: bool = False
+) -> dict[str, object]:
     """Cast each (organisation, person, choice) in its own thread, all released together; what
     each got, by choice: "cast", a VotingError code, or the unexpected exception. ``online``:
     through the confirm step's path (operations.cast_online: on PostgreSQL the database
@@ -172,13 +183,26 @@ def at_once(app: Flask, data: Committed, casts: list[tuple[int, int, str]], *, o
                 barrier.wait(timeout=30)
                 try:
                     if online:
-                        voting.cast_online(session, user_id=person.id, session_version=person.session_version,
-                                           consultation_id=consultation.id, organisation_id=organisation_id,
-                                           answers=answers, now=utcnow(), secret_key=SECRET)
+                        voting.cast_online(
+                            session,
+                            user_id=person.id,
+                            session_version=person.session_version,
+                            consultation_id=consultation.id,
+                            organisation_id=organisation_id,
+                            answers=answers,
+                            now=utcnow(),
+                            secret_key=SECRET,
+                        )
                     else:
-                        voting.cast_ballot(session, actor=person, consultation=consultation,
-                                           organisation_id=organisation_id, answers=answers, now=utcnow(),
-                                           secret_key=SECRET)
+                        voting.cast_ballot(
+                            session,
+                            actor=person,
+                            consultation=consultation,
+                            organisation_id=organisation_id,
+                            answers=answers,
+                            now=utcnow(),
+                            secret_key=SECRET,
+                        )
                     session.commit()
                 except voting.VotingError as error:
                     session.rollback()
@@ -227,14 +251,20 @@ def checked_together(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
 def stored(app: Flask, data: Committed, organisation_id: int) -> tuple[list[Ballot], list[Vote]]:
     with app.app_context():
         session = db.session()
-        ballots = list(session.execute(
-            sa.select(Ballot).where(Ballot.consultation_id == data.consultation_id,
-                                    Ballot.organisation_id == organisation_id).order_by(Ballot.id)
-        ).scalars())
-        votes = list(session.execute(
-            sa.select(Vote).where(Vote.consultation_id == data.consultation_id,
-                                  Vote.organisation_id == organisation_id).order_by(Vote.id)
-        ).scalars())
+        ballots = list(
+            session.execute(
+                sa.select(Ballot)
+                .where(Ballot.consultation_id == data.consultation_id, Ballot.organisation_id == organisation_id)
+                .order_by(Ballot.id)
+            ).scalars()
+        )
+        votes = list(
+            session.execute(
+                sa.select(Vote)
+                .where(Vote.consultation_id == data.consultation_id, Vote.organisation_id == organisation_id)
+                .order_by(Vote.id)
+            ).scalars()
+        )
         session.expunge_all()
         db.session.remove()
     return ballots, votes
@@ -243,7 +273,8 @@ def stored(app: Flask, data: Committed, organisation_id: int) -> tuple[list[Ball
 def check_one_effective_vote_per_question(data: Committed, ballots: list[Ballot], votes: list[Vote]) -> None:
     effective = [v for v in votes if v.effective]
     assert sorted(v.question_id for v in effective) == sorted(data.question_ids), (
-        f"exactly one effective vote per question, found {[(v.question_id, v.choice) for v in effective]}")
+        f"exactly one effective vote per question, found {[(v.question_id, v.choice) for v in effective]}"
+    )
     assert len({v.ballot_id for v in effective}) == 1, "the effective votes come from one ballot"
     assert len({b.receipt_code for b in ballots}) == len(ballots)
 
@@ -305,8 +336,11 @@ def test_ballots_of_two_organisations_checked_together_are_both_stored(plain_app
     data = open_consultation(plain_app, "last", organisations=2)
     first, second = data.pairs
     checked_together(2)
-    outcomes = at_once(plain_app, data, [(first.organisation_id, first.first_id, "approve"),
-                                         (second.organisation_id, second.first_id, "reject")])
+    outcomes = at_once(
+        plain_app,
+        data,
+        [(first.organisation_id, first.first_id, "approve"), (second.organisation_id, second.first_id, "reject")],
+    )
     assert outcomes == {"approve": "cast", "reject": "cast"}, outcomes
     for pair, choice in ((first, "approve"), (second, "reject")):
         ballots, votes = stored(plain_app, data, pair.organisation_id)

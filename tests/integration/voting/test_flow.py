@@ -22,9 +22,15 @@ SECRET = "test-secret-key-not-for-production"
 
 
 def cast(session: Session, consultation, org, person, choice: str, *, now=None) -> Ballot:
-    ballot = voting.cast_ballot(session, actor=person, consultation=consultation, organisation_id=org.id,
-                                answers={q.id: choice for q in consultation.questions}, now=now or utcnow(),
-                                secret_key=SECRET)
+    ballot = voting.cast_ballot(
+        session,
+        actor=person,
+        consultation=consultation,
+        organisation_id=org.id,
+        answers={q.id: choice for q in consultation.questions},
+        now=now or utcnow(),
+        secret_key=SECRET,
+    )
     session.commit()
     return ballot
 
@@ -77,9 +83,12 @@ def test_closing_twice_leaves_one_result(session: Session) -> None:
     second = voting.close_consultation(session, consultation.id)
     session.commit()
     assert second.id == first.id and second.sha256 == first.sha256
-    assert session.execute(
-        sa.select(sa.func.count()).select_from(TallyResult).where(TallyResult.consultation_id == consultation.id)
-    ).scalar_one() == 1
+    assert (
+        session.execute(
+            sa.select(sa.func.count()).select_from(TallyResult).where(TallyResult.consultation_id == consultation.id)
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_revoting_keeps_the_earlier_vote_marked_superseded_and_the_last_counts(session: Session) -> None:
@@ -127,12 +136,26 @@ def test_an_incomplete_or_invalid_ballot_is_refused(session: Session) -> None:
     consultation, _manager, people = voting_consultation(session, organisations=1)
     org, person = people[0]
     with pytest.raises(voting.VotingError) as refused:
-        voting.cast_ballot(session, actor=person, consultation=consultation, organisation_id=org.id, answers={},
-                           now=utcnow(), secret_key=SECRET)
+        voting.cast_ballot(
+            session,
+            actor=person,
+            consultation=consultation,
+            organisation_id=org.id,
+            answers={},
+            now=utcnow(),
+            secret_key=SECRET,
+        )
     assert refused.value.code == "incomplete"
     with pytest.raises(voting.VotingError) as refused:
-        voting.cast_ballot(session, actor=person, consultation=consultation, organisation_id=org.id,
-                           answers={q.id: "maybe" for q in consultation.questions}, now=utcnow(), secret_key=SECRET)
+        voting.cast_ballot(
+            session,
+            actor=person,
+            consultation=consultation,
+            organisation_id=org.id,
+            answers={q.id: "maybe" for q in consultation.questions},
+            now=utcnow(),
+            secret_key=SECRET,
+        )
     assert refused.value.code == "bad_choice"
 
 
@@ -142,8 +165,16 @@ def test_the_database_refuses_a_second_effective_vote(session: Session) -> None:
     org, person = people[0]
     ballot = cast(session, consultation, org, person, "approve")
     question = consultation.questions[0]
-    session.add(Vote(ballot_id=ballot.id, consultation_id=consultation.id, question_id=question.id,
-                     organisation_id=org.id, choice="reject", effective=True))
+    session.add(
+        Vote(
+            ballot_id=ballot.id,
+            consultation_id=consultation.id,
+            question_id=question.id,
+            organisation_id=org.id,
+            choice="reject",
+            effective=True,
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         session.flush()
     session.rollback()
@@ -160,10 +191,15 @@ def test_a_vote_cast_by_a_person_authorised_only_later_is_not_admitted(session: 
     session.commit()
     data = json.loads(close(session, consultation, manager).canonical_json)
     assert data["questions"][0]["approve"]["heads"] == 2
-    refused = session.execute(
-        sa.select(AdmissibilityDecision).where(AdmissibilityDecision.subject_type == "vote",
-                                               AdmissibilityDecision.admissible.is_(False))
-    ).scalars().all()
+    refused = (
+        session.execute(
+            sa.select(AdmissibilityDecision).where(
+                AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.admissible.is_(False)
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert any(v["rule"] == "authorised" and not v["ok"] for d in refused for v in d.verdicts)
 
 
@@ -186,13 +222,18 @@ def test_admissibility_judged_in_small_chunks_gives_the_same_result_once(session
     tasks.close_consultation.run(consultation.id)
     tasks.close_consultation.run(consultation.id)  # re-delivered: nothing more
     decisions = session.execute(
-        sa.select(sa.func.count()).select_from(AdmissibilityDecision)
+        sa.select(sa.func.count())
+        .select_from(AdmissibilityDecision)
         .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == f"close-{consultation.id}")
     ).scalar_one()
     assert decisions == 5
-    data = json.loads(session.execute(
-        sa.select(TallyResult.canonical_json).where(TallyResult.consultation_id == consultation.id)).scalar_one())
+    data = json.loads(
+        session.execute(
+            sa.select(TallyResult.canonical_json).where(TallyResult.consultation_id == consultation.id)
+        ).scalar_one()
+    )
     question = data["questions"][0]
     assert (question["approve"]["heads"], question["reject"]["heads"], question["abstain"]["heads"]) == (3, 1, 1)
-    assert all(v.admitted for v in session.execute(
-        sa.select(Vote).where(Vote.consultation_id == consultation.id)).scalars())
+    assert all(
+        v.admitted for v in session.execute(sa.select(Vote).where(Vote.consultation_id == consultation.id)).scalars()
+    )

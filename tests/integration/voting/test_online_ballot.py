@@ -24,12 +24,19 @@ from tests.fixtures.registry import create_organisation
 SECRET = "test-secret-key-not-for-production"
 
 
-def cast_online(session: Session, consultation_id: int, org_id: int, person, answers, *, now=None,
-                version: int | None = None) -> str:
-    return voting.cast_online(session, user_id=person.id,
-                              session_version=person.session_version if version is None else version,
-                              consultation_id=consultation_id, organisation_id=org_id, answers=answers,
-                              now=now or utcnow(), secret_key=SECRET)
+def cast_online(
+    session: Session, consultation_id: int, org_id: int, person, answers, *, now=None, version: int | None = None
+) -> str:
+    return voting.cast_online(
+        session,
+        user_id=person.id,
+        session_version=person.session_version if version is None else version,
+        consultation_id=consultation_id,
+        organisation_id=org_id,
+        answers=answers,
+        now=now or utcnow(),
+        secret_key=SECRET,
+    )
 
 
 def refusal(call) -> str:
@@ -53,10 +60,17 @@ def test_a_ballot_is_written_with_its_votes_audit_event_and_receipt(session: Ses
     assert (ballot.organisation_id, ballot.cast_by_id, ballot.channel) == (org.id, person.id, "online")
     assert ballot.cast_at == now.replace(microsecond=ballot.cast_at.microsecond)
     assert ballot.receipt_mailed_at is None
-    assert code == voting.receipt_for(SECRET, consultation_id=consultation.id, organisation_id=org.id,
-                                      user_id=person.id, answers=answers_of(consultation, "reject"), now=now)
+    assert code == voting.receipt_for(
+        SECRET,
+        consultation_id=consultation.id,
+        organisation_id=org.id,
+        user_id=person.id,
+        answers=answers_of(consultation, "reject"),
+        now=now,
+    )
     assert [(v.question_id, v.choice, v.effective) for v in ballot.votes] == [
-        (q.id, "reject", True) for q in consultation.questions]
+        (q.id, "reject", True) for q in consultation.questions
+    ]
     event = session.execute(sa.select(AuditEvent).where(AuditEvent.action == "voting.ballot_cast")).scalar_one()
     assert (event.actor_id, event.object_type, event.object_id) == (person.id, "consultation", str(consultation.id))
     assert event.payload == {"organisation": org.id, "receipt": code, "superseded": 0}
@@ -72,9 +86,16 @@ def test_voting_again_supersedes_under_the_last_ballot_policy(session: Session) 
 
     votes = session.execute(sa.select(Vote).where(Vote.organisation_id == org.id).order_by(Vote.id)).scalars().all()
     assert [(v.choice, v.effective, v.superseded_at is not None) for v in votes] == [
-        ("approve", False, True), ("abstain", True, False)]
-    payloads = session.execute(sa.select(AuditEvent.payload).where(AuditEvent.action == "voting.ballot_cast")
-                               .order_by(AuditEvent.id)).scalars().all()
+        ("approve", False, True),
+        ("abstain", True, False),
+    ]
+    payloads = (
+        session.execute(
+            sa.select(AuditEvent.payload).where(AuditEvent.action == "voting.ballot_cast").order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
     assert payloads[-1] == {"organisation": org.id, "receipt": second, "superseded": len(consultation.questions)}
 
 
@@ -83,8 +104,10 @@ def test_a_second_ballot_is_refused_under_the_first_ballot_policy(session: Sessi
     org, person = people[0]
     cast_online(session, consultation.id, org.id, person, answers_of(consultation))
     session.commit()
-    assert refusal(lambda: cast_online(session, consultation.id, org.id, person,
-                                       answers_of(consultation, "reject"))) == "already_voted"
+    assert (
+        refusal(lambda: cast_online(session, consultation.id, org.id, person, answers_of(consultation, "reject")))
+        == "already_voted"
+    )
     session.rollback()
     assert session.execute(sa.select(sa.func.count()).select_from(Ballot)).scalar_one() == 1
 
@@ -100,9 +123,18 @@ def test_a_session_that_ended_casts_nothing(session: Session, case: str) -> None
         person.active = False
     session.commit()
     user = person if case != "unknown_user" else type("Nobody", (), {"id": 2_000_000_000})()
-    code = refusal(lambda: voting.cast_online(
-        session, user_id=user.id, session_version=version, consultation_id=consultation.id,
-        organisation_id=org.id, answers=answers_of(consultation), now=utcnow(), secret_key=SECRET))
+    code = refusal(
+        lambda: voting.cast_online(
+            session,
+            user_id=user.id,
+            session_version=version,
+            consultation_id=consultation.id,
+            organisation_id=org.id,
+            answers=answers_of(consultation),
+            now=utcnow(),
+            secret_key=SECRET,
+        )
+    )
     assert code == "signed_out"
     session.rollback()
     assert session.execute(sa.select(sa.func.count()).select_from(Ballot)).scalar_one() == 0
@@ -116,8 +148,10 @@ def test_a_draft_or_unknown_consultation_is_not_found(session: Session) -> None:
     person = create_user(session, roles=["representative"])
     session.commit()
     for consultation_id in (draft.id, 2_000_000_000):
-        assert refusal(lambda cid=consultation_id: cast_online(session, cid, org.id, person, {1: "approve"})) \
+        assert (
+            refusal(lambda cid=consultation_id: cast_online(session, cid, org.id, person, {1: "approve"}))
             == "not_found"
+        )
         session.rollback()
 
 
@@ -141,8 +175,7 @@ def test_each_refusal_matches_the_reference_path_and_stores_nothing(session: Ses
     answers = answers_of(consultation)
     now = utcnow()
     if case == "closed_phase":
-        consultations.change_phase(session, actor=manager, consultation=consultation, target=Phase.COUNTING,
-                                   now=now)
+        consultations.change_phase(session, actor=manager, consultation=consultation, target=Phase.COUNTING, now=now)
         session.commit()
     elif case == "after_the_end":
         now = consultation.voting_ends_at + timedelta(seconds=1)
@@ -165,14 +198,26 @@ def test_each_refusal_matches_the_reference_path_and_stores_nothing(session: Ses
 
     online = refusal(lambda: cast_online(session, consultation.id, org.id, person, answers, now=now))
     session.rollback()
-    reference = refusal(lambda: voting.cast_ballot(session, actor=person, consultation=consultation,
-                                                   organisation_id=org.id, answers=answers, now=now,
-                                                   secret_key=SECRET))
+    reference = refusal(
+        lambda: voting.cast_ballot(
+            session,
+            actor=person,
+            consultation=consultation,
+            organisation_id=org.id,
+            answers=answers,
+            now=now,
+            secret_key=SECRET,
+        )
+    )
     session.rollback()
     assert online == reference == REFUSALS[case]
     assert session.execute(sa.select(sa.func.count()).select_from(Ballot)).scalar_one() == 0
-    assert session.execute(sa.select(sa.func.count()).select_from(AuditEvent)
-                           .where(AuditEvent.action == "voting.ballot_cast")).scalar_one() == 0
+    assert (
+        session.execute(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "voting.ballot_cast")
+        ).scalar_one()
+        == 0
+    )
 
 
 # --- receipt e-mails, queued by a worker ----------------------------------------------------
@@ -217,8 +262,9 @@ def test_each_receipt_is_queued_once_in_the_voters_language(session: Session, qu
 
     tasks.mail_receipts()  # beat runs it again: nothing is pending
     assert len(queued) == 2
-    pending = session.execute(sa.select(sa.func.count()).select_from(Ballot)
-                              .where(Ballot.receipt_mailed_at.is_(None))).scalar_one()
+    pending = session.execute(
+        sa.select(sa.func.count()).select_from(Ballot).where(Ballot.receipt_mailed_at.is_(None))
+    ).scalar_one()
     assert pending == 0
 
 

@@ -37,9 +37,11 @@ RULES = {
 
 
 def commitment_ids(axis: str = AXIS, n: int = 2) -> list[int]:
-    return list(db.session.execute(
-        sa.select(Commitment.id).where(Commitment.axis == axis).order_by(Commitment.id).limit(n)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Commitment.id).where(Commitment.axis == axis).order_by(Commitment.id).limit(n)
+        ).scalars()
+    )
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -88,12 +90,15 @@ def edit(client: FlaskClient, project_id: int, *, token_path: str | None = None,
     return client.post(f"/comuna/proyectos/{project_id}/editar", data=data)
 
 
-def attach(client: FlaskClient, project_id: int, content: bytes, filename: str, *,
-           token_path: str | None = None) -> Any:
+def attach(
+    client: FlaskClient, project_id: int, content: bytes, filename: str, *, token_path: str | None = None
+) -> Any:
     token = csrf_token(client, token_path or f"/proyectos/{project_id}")
-    return client.post(f"/comuna/proyectos/{project_id}/adjuntos",
-                       data={"csrf_token": token, "file": (io.BytesIO(content), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/comuna/proyectos/{project_id}/adjuntos",
+        data={"csrf_token": token, "file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def evaluate(project_id: int) -> None:
@@ -112,18 +117,24 @@ def project(project_id: int) -> Project:
 
 def attachments(project_id: int) -> list[ProjectAttachment]:
     db.session.expire_all()
-    return list(db.session.execute(
-        sa.select(ProjectAttachment).where(ProjectAttachment.project_id == project_id).order_by(ProjectAttachment.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(ProjectAttachment)
+            .where(ProjectAttachment.project_id == project_id)
+            .order_by(ProjectAttachment.id)
+        ).scalars()
+    )
 
 
 def decisions(project_id: int) -> list[AdmissibilityDecision]:
     db.session.expire_all()
-    return list(db.session.execute(
-        sa.select(AdmissibilityDecision)
-        .where(AdmissibilityDecision.subject_type == "project", AdmissibilityDecision.subject_id == project_id)
-        .order_by(AdmissibilityDecision.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(AdmissibilityDecision)
+            .where(AdmissibilityDecision.subject_type == "project", AdmissibilityDecision.subject_id == project_id)
+            .order_by(AdmissibilityDecision.id)
+        ).scalars()
+    )
 
 
 def rule_rows(page: str) -> dict[str, tuple[str, str]]:

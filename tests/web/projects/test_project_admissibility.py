@@ -95,8 +95,12 @@ def test_an_invalid_project_becomes_inadmissible_with_the_reason_of_each_failed_
     (decision,) = decisions(project_id)
     assert decision.admissible is False
     failed = {v["rule"]: v["reason"] for v in decision.verdicts if not v["ok"]}
-    assert failed == {"bip_format": "bad_format", "amount_bounds": "out_of_bounds", "technical_status": "not_rs",
-                      "commitment_linked": "none_linked"}
+    assert failed == {
+        "bip_format": "bad_format",
+        "amount_bounds": "out_of_bounds",
+        "technical_status": "not_rs",
+        "commitment_linked": "none_linked",
+    }
 
     page = text(staff_a_client.get(f"/proyectos/{project_id}"))
     assert "Inadmisible: requiere correcciones" in page

@@ -113,15 +113,15 @@ def in_consultation(staff_a_client, project_a, make_user, session) -> int:
     evaluate(project_a)
     manager = make_user(roles=[Role.MANAGER])
     consultation = consultations.create_consultation(session, actor=manager, data=consultation_data([project_a]))
-    consultations.change_phase(session, actor=manager, consultation=consultation, target=Phase.INFORMATION,
-                               now=utcnow())
+    consultations.change_phase(
+        session, actor=manager, consultation=consultation, target=Phase.INFORMATION, now=utcnow()
+    )
     session.commit()
     assert project(project_a).state == ProjectState.IN_CONSULTATION
     return project_a
 
 
-def test_once_in_consultation_an_attachment_is_refused_and_nothing_is_stored(staff_a_client, in_consultation,
-                                                                              uploads):
+def test_once_in_consultation_an_attachment_is_refused_and_nothing_is_stored(staff_a_client, in_consultation, uploads):
     response = attach(staff_a_client, in_consultation, pdf_bytes(), "tarde.pdf")
     assert response.status_code == 400
     assert attachments(in_consultation) == []

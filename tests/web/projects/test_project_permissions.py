@@ -86,9 +86,11 @@ def test_a_representative_cannot_create_edit_or_submit(sign_in, make_user, proje
 
 def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_changes(client, project_a):
     token = csrf_token(client)
-    for response in (client.get(f"/comuna/proyectos/{project_a}/editar"),
-                     client.post(f"/comuna/proyectos/{project_a}/editar", data={**form_data(), "csrf_token": token}),
-                     client.post(f"/comuna/proyectos/{project_a}/enviar", data={"csrf_token": token})):
+    for response in (
+        client.get(f"/comuna/proyectos/{project_a}/editar"),
+        client.post(f"/comuna/proyectos/{project_a}/editar", data={**form_data(), "csrf_token": token}),
+        client.post(f"/comuna/proyectos/{project_a}/enviar", data={"csrf_token": token}),
+    ):
         assert response.status_code == 302
         assert location_path(response) == "/cuenta/ingresar"
     assert client.get(f"/proyectos/{project_a}").status_code == 404, "a draft does not exist for the public"
@@ -100,8 +102,9 @@ def test_staff_without_a_comuna_cannot_create_a_project(sign_in, make_user, sess
 
     person = make_user(roles=[Role.MUNICIPAL_STAFF], comuna_cut=None)
     browser = sign_in(person)
-    response = browser.post("/comuna/proyectos/nuevo",
-                            data={**form_data(), "csrf_token": csrf_token(browser, "/comuna/proyectos/nuevo")})
+    response = browser.post(
+        "/comuna/proyectos/nuevo", data={**form_data(), "csrf_token": csrf_token(browser, "/comuna/proyectos/nuevo")}
+    )
     assert response.status_code == 400
     assert "Solo el personal municipal de la comuna del proyecto puede hacer esto." in text(response)
     assert session.query(Project).filter_by(created_by_id=person.id).count() == 0
@@ -119,8 +122,13 @@ def test_a_manager_can_read_a_draft_but_not_edit_or_submit_it(sign_in, make_user
 
     token = csrf_token(browser, f"/proyectos/{project_a}")
     assert browser.get(f"/comuna/proyectos/{project_a}/editar").status_code == 403
-    assert browser.post(f"/comuna/proyectos/{project_a}/editar",
-                        data={**form_data(title="Cambiado por el GORE"), "csrf_token": token}).status_code == 403
+    assert (
+        browser.post(
+            f"/comuna/proyectos/{project_a}/editar",
+            data={**form_data(title="Cambiado por el GORE"), "csrf_token": token},
+        ).status_code
+        == 403
+    )
     assert browser.post(f"/comuna/proyectos/{project_a}/enviar", data={"csrf_token": token}).status_code == 403
     unchanged(project_a)
 

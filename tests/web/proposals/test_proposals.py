@@ -22,18 +22,33 @@ def proposals_phase(session, make_user):
     project = admissible_project(session)
     manager = make_user(roles=[Role.MANAGER])
     now = utcnow()
-    consultation = consultations.create_consultation(session, actor=manager, data=consultation_data(
-        [project.id], information_at=now - timedelta(days=2), proposals_at=now - timedelta(days=1),
-        voting_at=now + timedelta(days=1), voting_ends_at=now + timedelta(days=2)))
+    consultation = consultations.create_consultation(
+        session,
+        actor=manager,
+        data=consultation_data(
+            [project.id],
+            information_at=now - timedelta(days=2),
+            proposals_at=now - timedelta(days=1),
+            voting_at=now + timedelta(days=1),
+            voting_ends_at=now + timedelta(days=2),
+        ),
+    )
     for target in (Phase.INFORMATION, Phase.PROPOSALS):
         consultations.change_phase(session, actor=manager, consultation=consultation, target=target, now=now)
     session.commit()
     org = create_organisation(session)
     person = representative_of(session, org)
     proposal = proposals.file_proposal(
-        session, actor=person, consultation=consultation, question_id=consultation.questions[0].id,
-        organisation_id=org.id, kind="proposal", title="Bancas con sombra",
-        body="Proponemos instalar bancas bajo los árboles del sector oriente.", now=utcnow())
+        session,
+        actor=person,
+        consultation=consultation,
+        question_id=consultation.questions[0].id,
+        organisation_id=org.id,
+        kind="proposal",
+        title="Bancas con sombra",
+        body="Proponemos instalar bancas bajo los árboles del sector oriente.",
+        now=utcnow(),
+    )
     session.commit()
     return consultation, manager, project, proposal
 
@@ -54,8 +69,9 @@ def test_hiding_with_a_reason_that_is_only_markup_is_refused_with_a_message(sign
     consultation, manager, _project, proposal = proposals_phase(session, make_user)
     browser = sign_in(manager)
     token = csrf_token(browser, f"/consultas/{consultation.id}/propuestas")
-    response = browser.post(f"/propuestas/{proposal.id}/ocultar", data={"csrf_token": token, "reason": "<b></b>"},
-                            follow_redirects=True)
+    response = browser.post(
+        f"/propuestas/{proposal.id}/ocultar", data={"csrf_token": token, "reason": "<b></b>"}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "Escriba el motivo." in response.get_data(as_text=True)
     session.expire_all()
@@ -81,8 +97,9 @@ def test_the_comunas_answer_is_never_replaced(session, make_user) -> None:
 def test_a_draft_consultation_is_unknown_to_the_public_pages(client, session, make_user) -> None:
     project = admissible_project(session)
     manager = make_user(roles=[Role.MANAGER])
-    draft = consultations.create_consultation(session, actor=manager,
-                                              data=consultation_data([project.id], title="Borrador secreto"))
+    draft = consultations.create_consultation(
+        session, actor=manager, data=consultation_data([project.id], title="Borrador secreto")
+    )
     session.commit()
     for path in ("comprobante?codigo=AAAA-BBBB-CCCC-DDDD", "resultado", "comprobantes", "propuestas", ""):
         response = client.get(f"/consultas/{draft.id}/{path}".rstrip("/"))

@@ -26,22 +26,34 @@ def pdf_bytes() -> bytes:
     return b"%PDF-1.4\n% acta " + uuid.uuid4().hex.encode() + b"\n%%EOF\n"
 
 
-def post_request(client: FlaskClient, rut_text: str, *, content: bytes | None = None, filename: str = "acta.pdf",
-                 position: str = "presidente") -> Any:
+def post_request(
+    client: FlaskClient,
+    rut_text: str,
+    *,
+    content: bytes | None = None,
+    filename: str = "acta.pdf",
+    position: str = "presidente",
+) -> Any:
     """Ask, through /mis-organizaciones, to represent the organisation with ``rut_text``."""
     token = csrf_token(client, MY_ORGS)
     return client.post(
         MY_ORGS,
-        data={"csrf_token": token, "rut": rut_text, "position": position,
-              "document": (io.BytesIO(pdf_bytes() if content is None else content), filename)},
+        data={
+            "csrf_token": token,
+            "rut": rut_text,
+            "position": position,
+            "document": (io.BytesIO(pdf_bytes() if content is None else content), filename),
+        },
         content_type="multipart/form-data",
     )
 
 
 def decide(client: FlaskClient, rep_id: int, decision: str, reason: str = "", *, token_path: str = MY_ORGS) -> Any:
     token = csrf_token(client, token_path)
-    return client.post(f"/catastro/representantes/{rep_id}/decision",
-                       data={"csrf_token": token, "decision": decision, "reason": reason})
+    return client.post(
+        f"/catastro/representantes/{rep_id}/decision",
+        data={"csrf_token": token, "decision": decision, "reason": reason},
+    )
 
 
 def revoke(client: FlaskClient, rep_id: int, reason: str = "", *, token_path: str = MY_ORGS) -> Any:
@@ -49,18 +61,20 @@ def revoke(client: FlaskClient, rep_id: int, reason: str = "", *, token_path: st
     return client.post(f"/catastro/representantes/{rep_id}/revocar", data={"csrf_token": token, "reason": reason})
 
 
-def change_status(client: FlaskClient, org_id: int, action: str, reason: str = "", *,
-                  token_path: str = MY_ORGS) -> Any:
+def change_status(client: FlaskClient, org_id: int, action: str, reason: str = "", *, token_path: str = MY_ORGS) -> Any:
     token = csrf_token(client, token_path)
-    return client.post(f"/catastro/organizaciones/{org_id}/estado",
-                       data={"csrf_token": token, "action": action, "reason": reason})
+    return client.post(
+        f"/catastro/organizaciones/{org_id}/estado", data={"csrf_token": token, "action": action, "reason": reason}
+    )
 
 
 def representations(user_id: int) -> list[Representation]:
     db.session.expire_all()
-    return list(db.session.execute(
-        sa.select(Representation).where(Representation.user_id == user_id).order_by(Representation.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Representation).where(Representation.user_id == user_id).order_by(Representation.id)
+        ).scalars()
+    )
 
 
 def representation(rep_id: int) -> Representation:
@@ -98,12 +112,20 @@ def files_in(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-def make_representation(session, user: User, org: Organisation, *, status: str = "requested",
-                        position: str = "presidente") -> Representation:
+def make_representation(
+    session, user: User, org: Organisation, *, status: str = "requested", position: str = "presidente"
+) -> Representation:
     """A representation row written directly (no document on disk): for pages that only list it."""
-    rep = Representation(user_id=user.id, organisation_id=org.id, position=position, document_name="acta.pdf",
-                         document_stored=uuid.uuid4().hex + ".bin", document_type="application/pdf",
-                         document_sha256="0" * 64, status=status)
+    rep = Representation(
+        user_id=user.id,
+        organisation_id=org.id,
+        position=position,
+        document_name="acta.pdf",
+        document_stored=uuid.uuid4().hex + ".bin",
+        document_type="application/pdf",
+        document_sha256="0" * 64,
+        status=status,
+    )
     session.add(rep)
     session.commit()
     return rep

@@ -19,9 +19,13 @@ IMPORTS = "/catastro/importaciones"
 
 @pytest.mark.parametrize(
     "roles",
-    [pytest.param([], id="no-role"), pytest.param([Role.REPRESENTATIVE], id="representative"),
-     pytest.param([Role.MANAGER], id="manager"), pytest.param([Role.MUNICIPAL_STAFF], id="municipal-staff"),
-     pytest.param([Role.ADMIN], id="admin")],
+    [
+        pytest.param([], id="no-role"),
+        pytest.param([Role.REPRESENTATIVE], id="representative"),
+        pytest.param([Role.MANAGER], id="manager"),
+        pytest.param([Role.MUNICIPAL_STAFF], id="municipal-staff"),
+        pytest.param([Role.ADMIN], id="admin"),
+    ],
 )
 def test_a_non_curator_gets_403_on_the_import_page(roles, make_user, sign_in):
     browser = sign_in(make_user(roles=roles, comuna_cut=13128 if Role.MUNICIPAL_STAFF in roles else None))
@@ -34,8 +38,11 @@ def test_a_non_curator_gets_403_on_the_import_page(roles, make_user, sign_in):
 def test_a_non_curator_cannot_upload_a_registry_file(roles, session, make_user, sign_in, uploads):
     browser = sign_in(make_user(roles=roles))
     token = csrf_token(browser, MY_ORGS)
-    response = browser.post(IMPORTS, data={"csrf_token": token, "file": (io.BytesIO(csv_bytes([row()])), "n.csv")},
-                            content_type="multipart/form-data")
+    response = browser.post(
+        IMPORTS,
+        data={"csrf_token": token, "file": (io.BytesIO(csv_bytes([row()])), "n.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 403
     assert session.query(ImportBatch).count() == 0
     assert files_in(uploads / "registry") == set()
@@ -56,8 +63,13 @@ def test_a_curator_sees_the_upload_form_and_the_accepted_column_names(curator_cl
     assert "Columnas que se reconocen" in page
     for aliases in COLUMN_ALIASES.values():
         assert ", ".join(aliases) in page
-    for example in ("rut organizacion", "nombre de la organizacion", "tipo de organizacion",
-                    "fecha termino directorio", "n socios"):
+    for example in (
+        "rut organizacion",
+        "nombre de la organizacion",
+        "tipo de organizacion",
+        "fecha termino directorio",
+        "n socios",
+    ):
         assert example in page
     assert page.count("(obligatoria)") == 4
     assert "Aún no hay importaciones." in page

@@ -22,18 +22,29 @@ def listed(response) -> str:
     """The table body of the list page (the filter form also names comunas and types)."""
     page = text(response)
     start = page.index("<tbody>")
-    return page[start:page.index("</tbody>", start)]
+    return page[start : page.index("</tbody>", start)]
 
 
 @pytest.fixture()
 def orgs(session):
     return {
-        "renca": create_organisation(session, legal_name="Junta de Vecinos Renca Norte", comuna_cut=RENCA,
-                                     org_type="junta_vecinos", status="verified"),
-        "santiago": create_organisation(session, legal_name="Fundación Barrio Yungay", comuna_cut=SANTIAGO,
-                                        org_type="fundacion", status="pending"),
-        "club": create_organisation(session, legal_name="Club Deportivo Estrella de Renca", comuna_cut=RENCA,
-                                    org_type="funcional", status="suspended"),
+        "renca": create_organisation(
+            session,
+            legal_name="Junta de Vecinos Renca Norte",
+            comuna_cut=RENCA,
+            org_type="junta_vecinos",
+            status="verified",
+        ),
+        "santiago": create_organisation(
+            session, legal_name="Fundación Barrio Yungay", comuna_cut=SANTIAGO, org_type="fundacion", status="pending"
+        ),
+        "club": create_organisation(
+            session,
+            legal_name="Club Deportivo Estrella de Renca",
+            comuna_cut=RENCA,
+            org_type="funcional",
+            status="suspended",
+        ),
     }
 
 
@@ -105,8 +116,7 @@ def test_an_invalid_vence_is_refused_with_400_and_a_message(vence, curator_clien
     assert "Junta de Vecinos Renca Norte" not in listed(response)
 
 
-@pytest.mark.parametrize("params", [{"comuna": "99999"}, {"comuna": "Renca"}, {"tipo": "club"},
-                                    {"estado": "borrada"}])
+@pytest.mark.parametrize("params", [{"comuna": "99999"}, {"comuna": "Renca"}, {"tipo": "club"}, {"estado": "borrada"}])
 def test_an_unknown_comuna_type_or_status_is_refused_with_400(params, curator_client, orgs):
     response = curator_client.get(LIST, query_string=params)
     assert response.status_code == 400
@@ -150,8 +160,9 @@ def test_search_by_rut_in_any_usual_spelling(spelling, session, curator_client, 
 AMBIGUOUS = next(n for n in range(65_000_100, 65_001_000) if check_digit(n // 10) == str(n % 10))
 
 
-@pytest.mark.parametrize("spelling", [lambda n: str(n), lambda n: f"{n:,}".replace(",", ".")],
-                         ids=["number-only", "number-with-dots"])
+@pytest.mark.parametrize(
+    "spelling", [lambda n: str(n), lambda n: f"{n:,}".replace(",", ".")], ids=["number-only", "number-with-dots"]
+)
 def test_search_by_rut_number_finds_it_even_when_it_also_reads_as_a_shorter_valid_rut(
     spelling, session, curator_client
 ):
@@ -163,8 +174,11 @@ def test_search_by_rut_number_finds_it_even_when_it_also_reads_as_a_shorter_vali
 
 @pytest.mark.parametrize(
     "roles",
-    [pytest.param([], id="no-role"), pytest.param([Role.REPRESENTATIVE], id="representative"),
-     pytest.param([Role.MANAGER], id="manager")],
+    [
+        pytest.param([], id="no-role"),
+        pytest.param([Role.REPRESENTATIVE], id="representative"),
+        pytest.param([Role.MANAGER], id="manager"),
+    ],
 )
 def test_the_list_is_for_curators_only(roles, make_user, sign_in, orgs):
     response = sign_in(make_user(roles=roles)).get(LIST)

@@ -64,8 +64,11 @@ def test_the_whole_life_of_an_organisation_is_recorded_in_order(session, curator
 
 @pytest.mark.parametrize(
     ("reason", "message"),
-    [("", "Este campo es obligatorio."), ("   ", "Este campo es obligatorio."),
-     ("ok", "Escriba entre 3 y 2000 caracteres.")],
+    [
+        ("", "Este campo es obligatorio."),
+        ("   ", "Este campo es obligatorio."),
+        ("ok", "Escriba entre 3 y 2000 caracteres."),
+    ],
 )
 def test_a_missing_reason_is_refused_with_400_and_changes_nothing(reason, message, session, curator_client):
     org = create_organisation(session, status="pending")
@@ -120,8 +123,12 @@ def test_an_unknown_organisation_gives_404(curator_client):
 
 @pytest.mark.parametrize(
     "roles",
-    [pytest.param([], id="no-role"), pytest.param([Role.REPRESENTATIVE], id="representative"),
-     pytest.param([Role.MANAGER], id="manager"), pytest.param([Role.ADMIN], id="admin")],
+    [
+        pytest.param([], id="no-role"),
+        pytest.param([Role.REPRESENTATIVE], id="representative"),
+        pytest.param([Role.MANAGER], id="manager"),
+        pytest.param([Role.ADMIN], id="admin"),
+    ],
 )
 def test_a_non_curator_gets_403_and_changes_nothing(roles, session, make_user, sign_in):
     org = create_organisation(session, status="pending")
@@ -137,8 +144,10 @@ def test_an_anonymous_post_is_sent_to_login(app, session):
     org = create_organisation(session, status="pending")
     anonymous = fresh_client(app)
     token = csrf_token(anonymous, "/cuenta/ingresar")
-    response = anonymous.post(f"/catastro/organizaciones/{org.id}/estado",
-                              data={"csrf_token": token, "action": "verify", "reason": "Motivo suficiente"})
+    response = anonymous.post(
+        f"/catastro/organizaciones/{org.id}/estado",
+        data={"csrf_token": token, "action": "verify", "reason": "Motivo suficiente"},
+    )
     assert response.status_code == 302
     assert location_path(response) == "/cuenta/ingresar"
     assert organisation(org.id).status == "pending"
@@ -146,7 +155,8 @@ def test_an_anonymous_post_is_sent_to_login(app, session):
 
 def test_a_post_without_csrf_token_is_refused(session, curator_client):
     org = create_organisation(session, status="pending")
-    response = curator_client.post(f"/catastro/organizaciones/{org.id}/estado",
-                                   data={"action": "verify", "reason": "Motivo suficiente"})
+    response = curator_client.post(
+        f"/catastro/organizaciones/{org.id}/estado", data={"action": "verify", "reason": "Motivo suficiente"}
+    )
     assert response.status_code == 400
     assert organisation(org.id).status == "pending"

@@ -26,11 +26,22 @@ REP_EMAIL = "hermenegilda.quilapan@ejemplo.cl"
 def orgs(session) -> dict[str, dict[str, object]]:
     """Organisations in each status, as plain values (the open data views detach ORM objects)."""
     made = {
-        "verified": create_organisation(session, legal_name="Junta de Vecinos El Roble", status="verified",
-                                        address="Calle El Roble 456", members_count=132, registry_number="RE-7781",
-                                        board_term_start=date(2024, 3, 1), board_term_end=date(2027, 2, 28)),
-        "suspended": create_organisation(session, legal_name="Club Adulto Mayor Los Años Dorados",
-                                         status="suspended", status_reason="Directorio sin acreditar"),
+        "verified": create_organisation(
+            session,
+            legal_name="Junta de Vecinos El Roble",
+            status="verified",
+            address="Calle El Roble 456",
+            members_count=132,
+            registry_number="RE-7781",
+            board_term_start=date(2024, 3, 1),
+            board_term_end=date(2027, 2, 28),
+        ),
+        "suspended": create_organisation(
+            session,
+            legal_name="Club Adulto Mayor Los Años Dorados",
+            status="suspended",
+            status_reason="Directorio sin acreditar",
+        ),
         "dissolved": create_organisation(session, legal_name="Centro Cultural La Chimba", status="dissolved"),
         "pending": create_organisation(session, legal_name="Comité Pendiente de Verificación", status="pending"),
     }
@@ -83,8 +94,16 @@ def test_the_organisation_page_shows_its_public_fields(client, orgs):
     response = client.get(f"/organizaciones/{orgs['verified']['rut']}")
     assert response.status_code == 200
     page = text(response)
-    for value in ("Junta de Vecinos El Roble", str(orgs["verified"]["rut"]), "Calle El Roble 456", "132", "RE-7781",
-                  "Renca", "Junta de vecinos", "Verificada"):
+    for value in (
+        "Junta de Vecinos El Roble",
+        str(orgs["verified"]["rut"]),
+        "Calle El Roble 456",
+        "132",
+        "RE-7781",
+        "Renca",
+        "Junta de vecinos",
+        "Verificada",
+    ):
         assert value in page
 
 

@@ -100,8 +100,11 @@ def test_an_empty_document_is_refused(person_client, person, org, folder):
 def test_a_request_without_a_document_is_refused(person_client, person, org, folder):
     before = files_in(folder)
     token = csrf_token(person_client, MY_ORGS)
-    response = person_client.post(MY_ORGS, data={"csrf_token": token, "rut": org.rut, "position": "presidente"},
-                                  content_type="multipart/form-data")
+    response = person_client.post(
+        MY_ORGS,
+        data={"csrf_token": token, "rut": org.rut, "position": "presidente"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "Adjunte el documento." in text(response)
     assert_nothing_stored(person.id, folder, before)
@@ -156,9 +159,16 @@ def test_a_dissolved_organisation_is_refused(session, person_client, person, fol
 def test_an_anonymous_visitor_is_sent_to_login_before_asking(app, org):
     anonymous = fresh_client(app)
     token = csrf_token(anonymous, "/cuenta/ingresar")
-    response = anonymous.post(MY_ORGS, data={"csrf_token": token, "rut": org.rut, "position": "presidente",
-                                             "document": (io.BytesIO(pdf_bytes()), "acta.pdf")},
-                              content_type="multipart/form-data")
+    response = anonymous.post(
+        MY_ORGS,
+        data={
+            "csrf_token": token,
+            "rut": org.rut,
+            "position": "presidente",
+            "document": (io.BytesIO(pdf_bytes()), "acta.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert location_path(response) == "/cuenta/ingresar"
     assert representation_count() == 0

@@ -74,8 +74,10 @@ def test_the_person_cannot_approve_their_own_request_without_the_curator_role(pe
 def test_an_anonymous_post_is_sent_to_the_login_page(action, app, pending):
     anonymous = fresh_client(app)
     token = csrf_token(anonymous, "/cuenta/ingresar")
-    response = anonymous.post(f"/catastro/representantes/{pending}/{action}",
-                              data={"csrf_token": token, "decision": "approve", "reason": "Motivo válido"})
+    response = anonymous.post(
+        f"/catastro/representantes/{pending}/{action}",
+        data={"csrf_token": token, "decision": "approve", "reason": "Motivo válido"},
+    )
     assert response.status_code == 302
     assert location_path(response) == "/cuenta/ingresar"
     assert f"/catastro/representantes/{pending}/{action}" in response.headers["Location"]
@@ -87,8 +89,9 @@ def test_a_curator_without_the_second_factor_cannot_decide(app, curator, pending
     response = login(browser, curator, second_factor=False)
     assert location_path(response) == "/cuenta/segundo-factor"
     token = csrf_token(browser, "/cuenta/segundo-factor")
-    response = browser.post(f"/catastro/representantes/{pending}/decision",
-                            data={"csrf_token": token, "decision": "approve"})
+    response = browser.post(
+        f"/catastro/representantes/{pending}/decision", data={"csrf_token": token, "decision": "approve"}
+    )
     assert response.status_code == 302
     # Until the code is entered the person is not signed in, or is sent back to the code page.
     assert location_path(response) in ("/cuenta/ingresar", "/cuenta/segundo-factor")

@@ -63,8 +63,9 @@ def test_request_with_any_usual_rut_spelling_stores_a_requested_representation(
     spelling, person_client, person, org, uploads
 ):
     content = pdf_bytes()
-    response = post_request(person_client, spelling(K_NUMBER), content=content, filename="acta directorio.pdf",
-                            position="tesorero")
+    response = post_request(
+        person_client, spelling(K_NUMBER), content=content, filename="acta directorio.pdf", position="tesorero"
+    )
     assert response.status_code == 302
     assert location_path(response) == "/mis-organizaciones"
     page = person_client.get("/mis-organizaciones")
@@ -88,8 +89,10 @@ def test_request_with_any_usual_rut_spelling_stores_a_requested_representation(
     assert Role.REPRESENTATIVE.value not in roles_of(person.id)
 
 
-@pytest.mark.parametrize(("content", "mime"), [(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png"),
-                                               (b"\xff\xd8\xff\xe0" + b"\0" * 64, "image/jpeg")])
+@pytest.mark.parametrize(
+    ("content", "mime"),
+    [(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png"), (b"\xff\xd8\xff\xe0" + b"\0" * 64, "image/jpeg")],
+)
 def test_request_accepts_png_and_jpeg_documents_by_their_content(content, mime, person_client, person, org):
     response = post_request(person_client, org.rut, content=content, filename="foto")
     assert response.status_code == 302
@@ -185,9 +188,7 @@ def test_revocation_keeps_the_role_while_another_approved_representation_remains
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "ab"])
-def test_revocation_without_reason_is_refused_and_changes_nothing(
-    reason, person_client, curator_client, person, org
-):
+def test_revocation_without_reason_is_refused_and_changes_nothing(reason, person_client, curator_client, person, org):
     rep_id = approved(person_client, curator_client, person, org)
 
     response = revoke(curator_client, rep_id, reason)

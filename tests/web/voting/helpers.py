@@ -22,8 +22,15 @@ UNKNOWN_RECEIPT = "No hay un comprobante con ese código en esta consulta."
 CHOICE_LABELS = ("Aprobar", "Rechazar", "Abstenerse")
 
 
-def post_vote(client: FlaskClient, consultation_id: int, organisation: Any, answers: dict[int, str], *,
-              confirm: bool = False, **extra: Any) -> Any:
+def post_vote(
+    client: FlaskClient,
+    consultation_id: int,
+    organisation: Any,
+    answers: dict[int, str],
+    *,
+    confirm: bool = False,
+    **extra: Any,
+) -> Any:
     """Post the ballot form (the review step, or the confirmation with ``confirm``)."""
     path = f"/consultas/{consultation_id}/votar"
     data: dict[str, Any] = {"csrf_token": csrf_token(client, path), **{f"q-{q}": c for q, c in answers.items()}}
@@ -45,10 +52,13 @@ def ballots(consultation_id: int, organisation_id: int | None = None) -> list[Ba
 
 def effective_votes(consultation_id: int, organisation_id: int) -> list[Vote]:
     db.session.expire_all()
-    return list(db.session.execute(
-        sa.select(Vote).where(Vote.consultation_id == consultation_id, Vote.organisation_id == organisation_id,
-                              Vote.effective).order_by(Vote.question_id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Vote)
+            .where(Vote.consultation_id == consultation_id, Vote.organisation_id == organisation_id, Vote.effective)
+            .order_by(Vote.question_id)
+        ).scalars()
+    )
 
 
 def table_body(page: str) -> str:

@@ -48,20 +48,30 @@ def project(session, uploads):
 @pytest.fixture()
 def draft(session, manager, project) -> Consultation:
     consultation = consultations.create_consultation(
-        session, actor=manager, data=consultation_data([project.id], title="Consulta Plaza Villa Esperanza"))
+        session, actor=manager, data=consultation_data([project.id], title="Consulta Plaza Villa Esperanza")
+    )
     session.commit()
     return consultation
 
 
 def form(project_ids: list[int], **overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
-        "title": "Consulta Sede Social Los Aromos", "description": "Decida si se construye la sede.",
-        "participation_level": "binding", "projects": project_ids,
+        "title": "Consulta Sede Social Los Aromos",
+        "description": "Decida si se construye la sede.",
+        "participation_level": "binding",
+        "projects": project_ids,
         # Winter (UTC-4) and summer (UTC-3) time in Santiago.
-        "information_at": "2030-07-01T09:00", "proposals_at": "2030-08-01T09:00",
-        "voting_at": "2030-12-01T10:00", "voting_ends_at": "2031-01-15T18:00",
-        "electorate_comunas": [13128], "cutoff_date": "2030-06-30", "weight_base": "equal",
-        "quorum_percent": "30", "majority": "simple", "revote_policy": "last", "secrecy": "secret",
+        "information_at": "2030-07-01T09:00",
+        "proposals_at": "2030-08-01T09:00",
+        "voting_at": "2030-12-01T10:00",
+        "voting_ends_at": "2031-01-15T18:00",
+        "electorate_comunas": [13128],
+        "cutoff_date": "2030-06-30",
+        "weight_base": "equal",
+        "quorum_percent": "30",
+        "majority": "simple",
+        "revote_policy": "last",
+        "secrecy": "secret",
         "secrecy_k": "5",
     }
     values.update(overrides)
@@ -76,8 +86,9 @@ def titled(title: str) -> list[Consultation]:
 def test_the_manager_list_shows_consultations_with_their_phase(manager_client, draft):
     page = manager_client.get("/gore/consultas")
     assert page.status_code == 200
-    assert re.search(rf'<a href="/gore/consultas/{draft.id}">Consulta Plaza Villa Esperanza</a></td><td>Borrador',
-                     text(page))
+    assert re.search(
+        rf'<a href="/gore/consultas/{draft.id}">Consulta Plaza Villa Esperanza</a></td><td>Borrador', text(page)
+    )
 
 
 def test_the_new_consultation_form_offers_admissible_projects_only(manager_client, project, session, make_user):
@@ -183,8 +194,7 @@ def test_advancing_without_the_csrf_token_changes_nothing(manager_client, draft,
 
 def test_the_manager_cannot_advance_past_counting_by_hand(manager_client, session, manager, draft):
     for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING, Phase.COUNTING):
-        consultations.change_phase(session, actor=manager, consultation=draft, target=target,
-                                   now=datetime.now(UTC))
+        consultations.change_phase(session, actor=manager, consultation=draft, target=target, now=datetime.now(UTC))
     session.commit()
     manage = f"/gore/consultas/{draft.id}"
     assert "Pasar a la etapa" not in text(manager_client.get(manage))

@@ -24,16 +24,23 @@ CHOICES = ("approve", "reject", "abstain")
 
 def cast(session, voting: Open, index: int, choice: str) -> Ballot:
     org, person = voting.people[index]
-    ballot = voting_ops.cast_ballot(session, actor=person, consultation=voting.consultation, organisation_id=org.id,
-                                    answers={q: choice for q in voting.question_ids}, now=utcnow(),
-                                    secret_key=SECRET)
+    ballot = voting_ops.cast_ballot(
+        session,
+        actor=person,
+        consultation=voting.consultation,
+        organisation_id=org.id,
+        answers={q: choice for q in voting.question_ids},
+        now=utcnow(),
+        secret_key=SECRET,
+    )
     session.commit()
     return ballot
 
 
 def close(session, voting: Open) -> TallyResult:
-    consultations.change_phase(session, actor=voting.manager, consultation=voting.consultation,
-                               target=Phase.COUNTING, now=utcnow())
+    consultations.change_phase(
+        session, actor=voting.manager, consultation=voting.consultation, target=Phase.COUNTING, now=utcnow()
+    )
     session.commit()
     result = voting_ops.close_consultation(session, voting.id)
     session.commit()
@@ -58,8 +65,10 @@ def test_the_public_receipts_list_shows_codes_and_weights_but_never_the_choice(c
 def test_a_superseded_ballot_stays_listed_as_replaced(client, voting: Open, session):
     first = cast(session, voting, 0, "reject").receipt_code
     second = cast(session, voting, 0, "approve").receipt_code
-    rows = {row[0]: row[1:] for row in (cells(r) for r in table_rows(text(client.get(
-        f"/consultas/{voting.id}/comprobantes"))))}
+    rows = {
+        row[0]: row[1:]
+        for row in (cells(r) for r in table_rows(text(client.get(f"/consultas/{voting.id}/comprobantes"))))
+    }
     assert rows == {first: ["1.000000", "Reemplazado"], second: ["1.000000", "Vigente"]}
 
 
@@ -124,8 +133,9 @@ def test_there_is_no_result_page_while_voting(client, voting: Open, session):
 
 def test_there_is_no_result_page_in_counting_before_the_tally(client, voting: Open, session):
     cast(session, voting, 0, "approve")
-    consultations.change_phase(session, actor=voting.manager, consultation=voting.consultation,
-                               target=Phase.COUNTING, now=utcnow())
+    consultations.change_phase(
+        session, actor=voting.manager, consultation=voting.consultation, target=Phase.COUNTING, now=utcnow()
+    )
     session.commit()
     assert client.get(f"/consultas/{voting.id}/resultado").status_code == 404
 
@@ -149,8 +159,12 @@ def test_the_result_shows_the_verdict_head_counts_and_weight_sums_side_by_side_a
     assert len(stored.sha256) == 64
     assert f'<code class="hash">{stored.receipts_hash}</code>' in body
     rows = [cells(row) for row in table_rows(body)]
-    assert rows == [["Aprobar", "2", "2.000000"], ["Rechazar", "1", "1.000000"], ["Abstenerse", "0", "0.000000"],
-                    ["Participación", "3", "3.000000"]]
+    assert rows == [
+        ["Aprobar", "2", "2.000000"],
+        ["Rechazar", "1", "1.000000"],
+        ["Abstenerse", "0", "0.000000"],
+        ["Participación", "3", "3.000000"],
+    ]
     assert "Pendiente de certificación por dos certificadores." in body
 
 
@@ -166,8 +180,12 @@ def test_under_a_secret_ballot_the_detail_by_weight_is_hidden_when_fewer_than_k_
 
 def test_without_any_vote_the_result_has_no_quorum(client, voting: Open, session):
     stored = close(session, voting)
-    assert session.execute(sa.select(sa.func.count()).select_from(Ballot)
-                           .where(Ballot.consultation_id == voting.id)).scalar_one() == 0
+    assert (
+        session.execute(
+            sa.select(sa.func.count()).select_from(Ballot).where(Ballot.consultation_id == voting.id)
+        ).scalar_one()
+        == 0
+    )
     body = text(client.get(f"/consultas/{voting.id}/resultado"))
     assert "Sin quórum" in body
     assert "· Quórum no alcanzado" in body

@@ -87,7 +87,8 @@ def test_confirming_stores_the_ballot_and_leads_to_the_receipt_with_its_code(bro
     (ballot,) = ballots(voting.id)
     assert (ballot.organisation_id, ballot.cast_by_id, ballot.channel) == (org_a.id, rep_a.id, "online")
     assert [(v.question_id, v.choice, v.effective) for v in ballot.votes] == [
-        (q, "approve", True) for q in voting.question_ids]
+        (q, "approve", True) for q in voting.question_ids
+    ]
     assert location_path(response) == f"/consultas/{voting.id}/comprobante"
     assert f"codigo={ballot.receipt_code}" in response.headers["Location"]
 
@@ -118,13 +119,22 @@ def test_voting_again_supersedes_the_earlier_ballot_and_keeps_it(browser_a, voti
     first, second = ballots(voting.id, org_a.id)
     assert first.receipt_code != second.receipt_code
     assert [v.effective for v in first.votes] == [False] * len(voting.question_ids)
-    assert [(v.choice, v.effective) for v in effective_votes(voting.id, org_a.id)] == [
-        ("abstain", True)] * len(voting.question_ids)
+    assert [(v.choice, v.effective) for v in effective_votes(voting.id, org_a.id)] == [("abstain", True)] * len(
+        voting.question_ids
+    )
 
 
 def test_forged_weight_fields_have_no_effect_on_the_stored_ballot(browser_a, voting: Open, org_a, session):
-    response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True,
-                         weight="1000", peso="1000", **{"weight-" + str(org_a.id): "1000"})
+    response = post_vote(
+        browser_a,
+        voting.id,
+        org_a.id,
+        approve_all(voting),
+        confirm=True,
+        weight="1000",
+        peso="1000",
+        **{"weight-" + str(org_a.id): "1000"},
+    )
     assert response.status_code == 302
     (ballot,) = ballots(voting.id)
     receipt = text(browser_a.get(response.headers["Location"]))
@@ -168,9 +178,15 @@ def test_an_organisation_registered_after_the_roll_froze_is_not_on_it(browser_a,
     assert_nothing_stored(voting)
 
 
-@pytest.mark.parametrize(("organisation", "message"), [
-    ("999999999", NOT_ON_ROLL), ("-1", NOT_ON_ROLL), ("abc", NOT_AUTHORISED), ("", NOT_AUTHORISED),
-])
+@pytest.mark.parametrize(
+    ("organisation", "message"),
+    [
+        ("999999999", NOT_ON_ROLL),
+        ("-1", NOT_ON_ROLL),
+        ("abc", NOT_AUTHORISED),
+        ("", NOT_AUTHORISED),
+    ],
+)
 def test_an_organisation_id_that_does_not_exist_is_refused(browser_a, voting: Open, organisation, message):
     response = post_vote(browser_a, voting.id, organisation, approve_all(voting), confirm=True)
     assert response.status_code == 403
@@ -189,8 +205,9 @@ def test_voting_after_the_window_is_refused_and_nothing_is_stored(browser_a, vot
 
 
 def test_voting_in_the_counting_phase_is_refused_and_nothing_is_stored(browser_a, voting: Open, org_a, session):
-    consultations.change_phase(session, actor=voting.manager, consultation=voting.consultation,
-                               target=Phase.COUNTING, now=utcnow())
+    consultations.change_phase(
+        session, actor=voting.manager, consultation=voting.consultation, target=Phase.COUNTING, now=utcnow()
+    )
     session.commit()
     response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
     assert response.status_code == 400
@@ -208,8 +225,9 @@ def test_voting_before_the_roll_is_frozen_is_refused(sign_in, session, uploads):
         consultations.change_phase(session, actor=manager, consultation=consultation, target=target, now=utcnow())
     session.commit()
     browser = sign_in(person)
-    response = post_vote(browser, consultation.id, org.id, {q.id: "approve" for q in consultation.questions},
-                         confirm=True)
+    response = post_vote(
+        browser, consultation.id, org.id, {q.id: "approve" for q in consultation.questions}, confirm=True
+    )
     assert response.status_code == 400
     assert CLOSED in text(response)
     assert ballots(consultation.id) == []
@@ -222,8 +240,9 @@ def test_a_missing_answer_is_refused_with_a_message(sign_in, session, uploads):
     org = create_organisation(session)
     person = representative_of(session, org)
     manager = create_user(session, roles=["manager"])
-    consultation = consultations.create_consultation(session, actor=manager,
-                                                     data=consultation_data([first.id, second.id]))
+    consultation = consultations.create_consultation(
+        session, actor=manager, data=consultation_data([first.id, second.id])
+    )
     session.commit()
     open_for_voting(session, consultation, manager)
     browser = sign_in(person)
@@ -268,9 +287,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, voting: Open):
     assert location_path(response) == "/cuenta/ingresar"
 
     org = voting.people[0][0]
-    response = client.post(f"/consultas/{voting.id}/votar",
-                           data={"csrf_token": csrf_token(client), "organisation": org.id, "step": "confirm",
-                                 **{f"q-{q}": "approve" for q in voting.question_ids}})
+    response = client.post(
+        f"/consultas/{voting.id}/votar",
+        data={
+            "csrf_token": csrf_token(client),
+            "organisation": org.id,
+            "step": "confirm",
+            **{f"q-{q}": "approve" for q in voting.question_ids},
+        },
+    )
     assert response.status_code == 302
     assert location_path(response) == "/cuenta/ingresar"
     assert_nothing_stored(voting)
@@ -287,8 +312,15 @@ def test_a_session_ended_elsewhere_cannot_confirm_a_vote(browser_a, session, vot
     else:
         rep_a.active = False
     session.commit()
-    response = browser_a.post(path, data={"csrf_token": token, "organisation": org_a.id, "step": "confirm",
-                                          **{f"q-{q}": "approve" for q in voting.question_ids}})
+    response = browser_a.post(
+        path,
+        data={
+            "csrf_token": token,
+            "organisation": org_a.id,
+            "step": "confirm",
+            **{f"q-{q}": "approve" for q in voting.question_ids},
+        },
+    )
     assert response.status_code == 302
     assert location_path(response) == "/cuenta/ingresar"
     assert_nothing_stored(voting)
@@ -296,9 +328,10 @@ def test_a_session_ended_elsewhere_cannot_confirm_a_vote(browser_a, session, vot
 
 
 def test_a_ballot_without_the_csrf_token_is_refused(browser_a, voting: Open, org_a):
-    response = browser_a.post(f"/consultas/{voting.id}/votar",
-                              data={"organisation": org_a.id, "step": "confirm",
-                                    **{f"q-{q}": "approve" for q in voting.question_ids}})
+    response = browser_a.post(
+        f"/consultas/{voting.id}/votar",
+        data={"organisation": org_a.id, "step": "confirm", **{f"q-{q}": "approve" for q in voting.question_ids}},
+    )
     assert response.status_code == 400
     assert_nothing_stored(voting)
 
