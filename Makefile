@@ -24,9 +24,16 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
+# axe-core for the browser tests, exactly as package-lock.json pins it (npm ci, no browser download).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's npm package for axe-core"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed compile-catalogues
 
-install-test: $(VENV)/.installed-test compile-catalogues
+install-test: $(VENV)/.installed-test node_modules/.installed compile-catalogues
 
 compile-catalogues: $(VENV)/.installed
 	@$(BIN)/pybabel compile --statistics -d $(CATALOGUES) 2>&1 | sed 's/^/  /'
