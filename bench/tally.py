@@ -12,7 +12,8 @@ The consultation is moved to counting.
 
 Then the real ``close_consultation`` runs, its two steps timed apart: (e) vote admissibility
 (``judge_votes``: every rule's verdict for every vote, written with COPY) and (a) the tally step
-(``count``: load the admitted votes, the pure ``tally``, canonical JSON, SHA-256, receipts hash).
+(``count``: load the admitted votes, the pure ``tally``, canonical JSON, SHA-256; the hashes of the
+public files are computed before it and timed apart).
 Beside it: (b) the raw ``SELECT question_id, choice, SUM(weight) ... GROUP BY`` over the same
 rows, (c) their ratio (target under 3x) and the absolute time (target under 5 s), (d) the
 canonical JSON of a second ``count`` (in a savepoint, without the stored result) and of the pure
@@ -103,6 +104,7 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
     from participa.core.db import utcnow
     from participa.territory.operations import load_comunas
     from participa.voting.models import Ballot
+    from participa.voting.rules import tracker_of
     from tests.conftest import _recreate_postgres_database
     from tests.fixtures.accounts import create_user
     from tests.fixtures.consultations import admissible_project, consultation_data, open_for_voting
@@ -166,7 +168,7 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
                 with raw.cursor() as cursor:
                     with cursor.copy(
                         "COPY ballots (id, consultation_id, organisation_id, cast_by_id, cast_at, "
-                        "channel, receipt_code) FROM STDIN"
+                        "channel, receipt_code, tracker) FROM STDIN"
                     ) as copy:
                         for i, ((_email, org_id), ballot_id) in enumerate(zip(people, ballot_ids, strict=True)):
                             copy.write_row(
@@ -178,6 +180,7 @@ def setup(database_url: str, orgs: int, questions: int, seed: int):
                                     start + timedelta(seconds=rng.randrange(span)),
                                     "online",
                                     receipt(i),
+                                    tracker_of(receipt(i)),
                                 )
                             )
                     with cursor.copy(
@@ -238,7 +241,7 @@ def main() -> None:
     from participa.core import db
     from participa.core.canonical import sha256_hex
     from participa.tally import rules as tally_rules
-    from participa.voting import operations
+    from participa.voting import operations, records
     from participa.voting.models import TallyResult
 
     started_all = time.perf_counter()
@@ -305,9 +308,10 @@ def main() -> None:
         consultation = session.get(Consultation, consultation_id)
         with session.begin_nested() as savepoint:
             session.execute(sa.delete(TallyResult).where(TallyResult.consultation_id == consultation_id))
-            receipts = operations.receipts_hash(session, consultation_id)
+            with Timer() as manifest_timer:
+                files = records.manifest(session, consultation)
             with Timer() as count_2:
-                again = operations.count(session, consultation, receipts=receipts)
+                again = operations.count(session, consultation, files=files)
             canonical_2, sha_2 = again.canonical_json.encode("utf-8"), again.sha256
             savepoint.rollback()
         session.rollback()
@@ -368,7 +372,13 @@ def main() -> None:
     ratio = count_1.elapsed / raw_best
     ratio_met, absolute_met = ratio < 3, count_1.elapsed < 5
     identical = sha_1 == sha_2 == sha256_hex(canonical_1) and canonical_1 == canonical_2
-    pure_same = canonical_3 == canonical_1
+    # The published JSON adds the public record (files, hashes, window) and the votes set aside;
+    # the pure tally over the admitted ballots must give the same figures.
+    published, pure_figures = json.loads(canonical_1), json.loads(canonical_3)
+    pure_same = all(
+        published[key] == pure_figures[key]
+        for key in ("questions", "counted", "roll_size", "roll_total_weight", "rules")
+    )
     print(
         f"(e) admissibility (judge_votes: {votes_total:,} votes, every rule, decisions written with COPY): "
         f"{judge.elapsed:.2f} s ({judge.cpu:.2f} s CPU in this process), {votes_total / judge.elapsed:,.0f} "
@@ -379,7 +389,11 @@ def main() -> None:
         f"{count_1.elapsed:.2f} s ({count_1.cpu:.2f} s CPU in this process); second run {count_2.elapsed:.2f} s"
     )
     print(
-        f"    close_consultation end to end (admissibility + count + phase + audit + commit): "
+        f"(f) public files: SHA-256 of {', '.join(sorted(files))} (records.manifest, before count): "
+        f"{manifest_timer.elapsed:.2f} s"
+    )
+    print(
+        f"    close_consultation end to end (admissibility + public files + count + phase + audit + commit): "
         f"{close_timer.elapsed:.2f} s"
     )
     print(
@@ -399,7 +413,7 @@ def main() -> None:
     print(
         f"(d) canonical JSON ({len(canonical_1):,} bytes): close sha256 {sha_1}, second count {sha_2}: "
         f"{'IDENTICAL (byte for byte)' if identical else 'DIFFERENT'}; the pure tally() over the same ballots "
-        f"shuffled: {sha_3[:16]}..., {'the same bytes' if pure_same else 'DIFFERENT bytes'}"
+        f"shuffled: {sha_3[:16]}..., {'the same figures' if pure_same else 'DIFFERENT figures'}"
     )
     print(
         f"    agreement with SQL: {'heads and weight sums equal' if not mismatches else f'{mismatches} MISMATCHES'} "
@@ -438,7 +452,7 @@ def profile_count(app, consultation_id: int, run: str, top: int) -> None:
 
     from participa.consultations.models import Consultation
     from participa.core import db
-    from participa.voting import operations
+    from participa.voting import operations, records
     from participa.voting.models import TallyResult
 
     profiler = cProfile.Profile()
@@ -460,7 +474,7 @@ def profile_count(app, consultation_id: int, run: str, top: int) -> None:
             sa.event.listen(engine, "after_cursor_execute", after)
             started = time.perf_counter()
             profiler.enable()
-            operations.count(session, consultation, receipts=operations.receipts_hash(session, consultation_id))
+            operations.count(session, consultation, files=records.manifest(session, consultation))
             profiler.disable()
             elapsed = time.perf_counter() - started
             sa.event.remove(engine, "before_cursor_execute", before)

@@ -381,7 +381,7 @@ def make_jobs(consultation_id: int, question_ids: list[int]):
         answer = await conn.request("POST", vote_path, form=ballot(voter, "confirm"), cookies=voter.cookies)
         latency = time.perf_counter() - started
         update_cookies(voter.cookies, answer)
-        if answer.status != 302 or "/comprobante?codigo=" not in (answer.header("location") or ""):
+        if answer.status != 302 or "/comprobante/nuevo" not in (answer.header("location") or ""):
             raise Failure(f"confirm answered {answer.status}")
         voter.voted = True
         return latency

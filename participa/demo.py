@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 import sqlalchemy as sa
@@ -148,19 +149,55 @@ def _load_demo_organisations(session: Session) -> None:
     _load_demo_consultation(session)
 
 
+# Who acts for each verified organisation of Renca: the demo representative for two, and a person
+# of their own for the others (same demo password), approved by the demo curator months ago.
+DEMO_REPRESENTATIVES = [
+    (65_010_001, "representante@demo.participa.cl", "Rosa Representante"),
+    (65_010_003, "representante@demo.participa.cl", "Rosa Representante"),
+    (65_010_002, "huamachuco@demo.participa.cl", "Hugo Huamachuco"),
+    (65_010_004, "cerrocolorado@demo.participa.cl", "Clara Colorado"),
+    (65_010_005, "unioncomunal@demo.participa.cl", "Ulises Unión"),
+]
+APPROVED_DAYS_AGO = 90
+
+
+def _demo_person(session: Session, email: str, name: str) -> User:
+    person = session.execute(sa.select(User).where(User.email == email)).scalar()
+    if person is None:
+        person = User(
+            email=email,
+            name=name,
+            password_hash=hash_password(DEMO_PASSWORD),
+            email_confirmed_at=utcnow(),
+            roles=[RoleAssignment(role=Role.REPRESENTATIVE)],
+        )
+        session.add(person)
+        session.flush()
+        audit.record(
+            "account.created",
+            actor=None,
+            object_type="user",
+            object_id=person.id,
+            payload={"email": email, "via": "demo"},
+        )
+    return person
+
+
 def _load_demo_representation(session: Session) -> None:
-    """The demo representative acts for two organisations of Renca, approved by the demo
-    curator, with a small PDF as the supporting document."""
+    """Every verified organisation of Renca has a representative, approved by the demo curator,
+    with a small PDF as the supporting document."""
     import io
+    from datetime import timedelta
 
     from participa.core import storage
     from participa.registry.models import Organisation, Representation
 
-    person = session.execute(sa.select(User).where(User.email == "representante@demo.participa.cl")).scalar()
     curator = session.execute(sa.select(User).where(User.email == "curador@demo.participa.cl")).scalar()
-    if person is None or curator is None:
+    if curator is None:
         return
-    for number in (65_010_001, 65_010_003):
+    approved_at = utcnow() - timedelta(days=APPROVED_DAYS_AGO)
+    for number, email, name in DEMO_REPRESENTATIVES:
+        person = _demo_person(session, email, name)
         organisation = session.execute(sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))).scalar_one()
         exists = session.execute(
             sa.select(Representation.id).where(
@@ -185,7 +222,9 @@ def _load_demo_representation(session: Session) -> None:
                 document_type="application/pdf",
                 document_sha256=document.sha256,
                 status="approved",
-                decided_at=utcnow(),
+                requested_at=approved_at,
+                decided_at=approved_at,
+                approved_at=approved_at,
                 decided_by_id=curator.id,
                 reason="Datos de demostración",
             )
@@ -193,10 +232,104 @@ def _load_demo_representation(session: Session) -> None:
     session.flush()
 
 
-def _load_demo_consultation(session: Session) -> None:
-    """An admissible project of Renca and a binding consultation on it, open for voting, so that
-    the demo representative can vote at once. Idempotent by the consultation's title."""
+@dataclass(frozen=True)
+class DemoProject:
+    title: str
+    summary: str
+    description: str
+    bip_code: str
+    amount_clp: int
+    latitude: str
+    longitude: str
+
+
+PLAZA = DemoProject(
+    "Plaza activa Villa Esperanza",
+    "Recuperar la plaza de Villa Esperanza con juegos inclusivos, luminarias LED y árboles nativos.",
+    "Mejoramiento integral de la plaza: 1.200 m² de áreas verdes, juegos inclusivos, iluminación peatonal y "
+    "mobiliario. Beneficia a unas 3.000 personas del sector.",
+    "40051234-7",
+    285_000_000,
+    "-33.405100",
+    "-70.725600",
+)
+LUMINARIAS = DemoProject(
+    "Luminarias LED en pasajes de Renca",
+    "Cambiar 640 luminarias de pasajes por luces LED para caminar más seguro de noche.",
+    "Reemplazo de 640 luminarias de sodio por LED en pasajes y veredas de seis unidades vecinales, con "
+    "telegestión. Baja el consumo eléctrico municipal en un 55 %.",
+    "40052210-3",
+    412_500_000,
+    "-33.403900",
+    "-70.733100",
+)
+SEDE = DemoProject(
+    "Sede social Cerro Colorado",
+    "Construir una sede social de 180 m² para las organizaciones del sector Cerro Colorado.",
+    "Sede de un piso con salón multiuso, cocina, baños accesibles y bodega, en el terreno municipal de la "
+    "calle Los Copihues. Uso compartido por juntas de vecinos, clubes y talleres.",
+    "40053318-5",
+    198_000_000,
+    "-33.398700",
+    "-70.719400",
+)
+
+
+def _demo_project(session: Session, staff: User, commitment: Any, demo: DemoProject) -> Any:
     from datetime import date, timedelta
+    from decimal import Decimal
+
+    from flask import current_app
+
+    from participa.projects import operations as projects
+
+    project = projects.create_project(
+        session,
+        actor=staff,
+        data=projects.ProjectData(
+            title=demo.title,
+            summary=demo.summary,
+            description=demo.description,
+            bip_code=demo.bip_code,
+            amount_clp=demo.amount_clp,
+            axis=commitment.axis,
+            sub_axis=commitment.sub_axis,
+            commitment_ids=[commitment.id],
+            rate_status="RS",
+            rate_date=date.today() - timedelta(days=120),
+            latitude=Decimal(demo.latitude),
+            longitude=Decimal(demo.longitude),
+        ),
+    )
+    projects.submit_project(session, actor=staff, project=project)
+    projects.evaluate_project(session, project.id, policy=projects.policy_from_config(current_app.config))
+    return project
+
+
+# Ballots of the closed demo consultations: (RUT number, hours after voting opened, choice).
+SECRET_BALLOTS = [
+    (65_010_001, 5, "reject"),
+    (65_010_002, 9, "approve"),
+    (65_010_003, 30, "approve"),
+    (65_010_004, 50, "abstain"),
+    (65_010_001, 70, "approve"),  # Villa Esperanza votes again
+]
+NAMED_BALLOTS = [
+    (65_010_002, 3, "approve"),
+    (65_010_004, 8, "approve"),
+    (65_010_005, 26, "reject"),
+    (65_010_001, 40, "approve"),
+    (65_010_004, 61, "reject"),  # Cerro Colorado changes its vote
+    (65_010_003, 75, "abstain"),
+]
+
+
+def _load_demo_consultation(session: Session) -> None:
+    """Three consultations of Renca: one open for voting, so that the demo representative can
+    vote at once, and two closed with their results (one secret, one named), so that a newcomer
+    sees the public record, the trackers and the recount without acting as a manager.
+    Idempotent by the consultations' titles."""
+    from datetime import timedelta
     from decimal import Decimal
 
     from flask import current_app
@@ -205,65 +338,115 @@ def _load_demo_consultation(session: Session) -> None:
     from participa.consultations import operations as consultations
     from participa.consultations.models import Consultation
     from participa.consultations.rules import Phase
-    from participa.projects import operations as projects
+    from participa.registry.models import Organisation, Representation
+    from participa.voting import operations as voting
+    from participa.voting.models import Ballot
 
-    title = "Plaza activa Villa Esperanza (demostración)"
-    if session.execute(sa.select(Consultation.id).where(Consultation.title == title)).scalar() is not None:
-        return
     staff = session.execute(sa.select(User).where(User.email == "municipal@demo.participa.cl")).scalar()
     manager = session.execute(sa.select(User).where(User.email == "gestora@demo.participa.cl")).scalar()
     commitment = session.execute(sa.select(Commitment).order_by(Commitment.id).limit(1)).scalar()
     if staff is None or manager is None or commitment is None:
         return
-    project = projects.create_project(
-        session,
-        actor=staff,
-        data=projects.ProjectData(
-            title="Plaza activa Villa Esperanza",
-            summary="Recuperar la plaza de Villa Esperanza con juegos inclusivos, luminarias LED y árboles nativos.",
-            description="Mejoramiento integral de la plaza: 1.200 m² de áreas verdes, juegos inclusivos, "
-            "iluminación peatonal y mobiliario. Beneficia a unas 3.000 personas del sector.",
-            bip_code="40051234-7",
-            amount_clp=285_000_000,
-            axis=commitment.axis,
-            sub_axis=commitment.sub_axis,
-            commitment_ids=[commitment.id],
-            rate_status="RS",
-            rate_date=date.today() - timedelta(days=60),
-            latitude=Decimal("-33.405100"),
-            longitude=Decimal("-70.725600"),
-        ),
-    )
-    projects.submit_project(session, actor=staff, project=project)
-    projects.evaluate_project(session, project.id, policy=projects.policy_from_config(current_app.config))
     now = utcnow()
-    consultation = consultations.create_consultation(
-        session,
-        actor=manager,
-        data=consultations.ConsultationData(
-            title=title,
-            description="Consulta vinculante de demostración a las organizaciones de Renca.",
-            participation_level="binding",
-            project_ids=[project.id],
-            information_at=now - timedelta(days=6),
-            proposals_at=now - timedelta(days=4),
-            voting_at=now - timedelta(days=1),
-            voting_ends_at=now + timedelta(days=14),
-            electorate_comunas=[13128],
-            electorate_types=[],
-            cutoff_date=date.today(),
-            weight_scheme={"base": "sqrt_members", "territorial": None, "cap_share": None},
-            quorum=Decimal("0.3"),
-            majority=(1, 2),
-            majority_strict=True,
-            abstentions_in_majority=False,
-            revote_policy="last",
-            secrecy="secret",
-            secrecy_k=5,
-        ),
-    )
-    for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
-        consultations.change_phase(session, actor=manager, consultation=consultation, target=target, now=now)
-    consultations.freeze_roll(session, consultation.id)
-    consultations.compute_power_index(session, consultation.id)
+
+    def consultation(
+        title: str, description: str, project: Any, opens: Any, closes: Any, scheme: dict, secrecy: str
+    ) -> Consultation:
+        created = consultations.create_consultation(
+            session,
+            actor=manager,
+            data=consultations.ConsultationData(
+                title=title,
+                description=description,
+                participation_level="binding",
+                project_ids=[project.id],
+                information_at=opens - timedelta(days=6),
+                proposals_at=opens - timedelta(days=4),
+                voting_at=opens,
+                voting_ends_at=closes,
+                electorate_comunas=[13128],
+                electorate_types=[],
+                cutoff_date=(opens - timedelta(days=1)).date(),
+                weight_scheme=scheme,
+                quorum=Decimal("0.3"),
+                majority=(1, 2),
+                majority_strict=True,
+                abstentions_in_majority=False,
+                revote_policy="last",
+                secrecy=secrecy,
+            ),
+        )
+        for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
+            consultations.change_phase(session, actor=manager, consultation=created, target=target, now=now)
+        consultations.freeze_roll(session, created.id)
+        consultations.compute_power_index(session, created.id)
+        return created
+
+    def vote_and_close(closed: Consultation, ballots: list[tuple[int, int, str]]) -> None:
+        for number, hours, choice in ballots:
+            organisation = session.execute(
+                sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))
+            ).scalar_one()
+            person = session.execute(
+                sa.select(User)
+                .join(Representation, Representation.user_id == User.id)
+                .where(Representation.organisation_id == organisation.id, Representation.status == "approved")
+                .order_by(User.id)
+                .limit(1)
+            ).scalar_one()
+            cast_at = closed.voting_at + timedelta(hours=hours)
+            ballot = voting.cast_ballot(
+                session,
+                actor=person,
+                consultation=closed,
+                organisation_id=organisation.id,
+                answers={q.id: choice for q in closed.questions},
+                now=cast_at,
+                secret_key=current_app.config["SECRET_KEY"],
+            )
+            session.execute(sa.update(Ballot).where(Ballot.id == ballot.id).values(receipt_mailed_at=cast_at))
+        consultations.change_phase(session, actor=manager, consultation=closed, target=Phase.COUNTING, now=now)
+        voting.close_consultation(session, closed.id)
+
+    titles = set(session.execute(sa.select(Consultation.title)).scalars())
+    plaza = "Plaza activa Villa Esperanza (demostración)"
+    if plaza not in titles:
+        consultation(
+            plaza,
+            "Consulta vinculante de demostración a las organizaciones de Renca, abierta para votar.",
+            _demo_project(session, staff, commitment, PLAZA),
+            now - timedelta(days=1),
+            now + timedelta(days=14),
+            {"base": "sqrt_members", "territorial": None, "cap_share": None},
+            "secret",
+        )
+    luminarias = "Luminarias LED en pasajes de Renca (demostración, voto secreto)"
+    if luminarias not in titles:
+        closed = consultation(
+            luminarias,
+            "Consulta vinculante cerrada, con voto secreto: se publican los totales y los comprobantes.",
+            _demo_project(session, staff, commitment, LUMINARIAS),
+            now - timedelta(days=20),
+            now - timedelta(days=10),
+            {"base": "equal", "territorial": None, "cap_share": None},
+            "secret",
+        )
+        vote_and_close(closed, SECRET_BALLOTS)
+    sede = "Sede social Cerro Colorado (demostración, voto nominal)"
+    if sede not in titles:
+        closed = consultation(
+            sede,
+            "Consulta vinculante cerrada, con voto nominal: se publica el voto de cada organización.",
+            _demo_project(session, staff, commitment, SEDE),
+            now - timedelta(days=40),
+            now - timedelta(days=30),
+            {
+                "base": "by_type",
+                "type_table": {"junta_vecinos": "2", "union_comunal": "3"},
+                "territorial": None,
+                "cap_share": None,
+            },
+            "named",
+        )
+        vote_and_close(closed, NAMED_BALLOTS)
     session.flush()

@@ -19,3 +19,8 @@ class Verdict:
 
 def admissible(verdicts: Sequence[Verdict]) -> bool:
     return all(v.ok for v in verdicts)
+
+
+def first_reason(verdicts: Sequence[Verdict]) -> str | None:
+    """The reason of the first rule that does not hold, in the order the rules are applied."""
+    return next((v.reason or v.rule for v in verdicts if not v.ok), None)

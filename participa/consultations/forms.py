@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -115,14 +114,9 @@ class ConsultationForm(FlaskForm):
     secrecy = SelectField(
         _l("Secreto del voto"),
         choices=[
-            SelectChoice("secret", _l("Secreto: se publican totales, no la opción de cada organización")),
+            SelectChoice("secret", _l("Secreto: se publican los totales, nunca la opción de cada organización")),
             SelectChoice("named", _l("Nominal: la opción de cada organización es pública")),
         ],
-    )
-    secrecy_k = IntegerField(
-        _l("Mínimo de organizaciones por peso para publicar su detalle"),
-        default=5,
-        validators=[_required, NumberRange(min=2, max=100)],
     )
     submit = SubmitField(_l("Guardar"))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from participa.core.db import Base, utcnow
 from participa.projects.models import Project
 from participa.registry.models import Organisation
+from participa.territory.models import Comuna
 
 
 class Consultation(Base):
@@ -40,8 +41,8 @@ class Consultation(Base):
     majority_strict: Mapped[bool] = mapped_column(default=True)
     abstentions_in_majority: Mapped[bool] = mapped_column(default=False)
     revote_policy: Mapped[str] = mapped_column(sa.String(8), default="last")
+    # secret: only totals by choice and the trackers are public; named: every vote is public.
     secrecy: Mapped[str] = mapped_column(sa.String(8), default="secret")
-    secrecy_k: Mapped[int] = mapped_column(default=5)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roll_frozen_at: Mapped[datetime | None]
@@ -101,8 +102,14 @@ class RollEntry(Base):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
     weight: Mapped[Decimal] = mapped_column(sa.Numeric(18, 6))
     inputs: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # The organisation as it stood when the roll was frozen: the public roll shows these, so
+    # that a later change in the registry never changes a published roll.
+    rut: Mapped[str] = mapped_column(sa.String(12))
+    legal_name: Mapped[str] = mapped_column(sa.String(250))
+    comuna_cut: Mapped[int] = mapped_column(sa.ForeignKey("comunas.cut"))
 
     organisation: Mapped[Organisation] = relationship()
+    comuna: Mapped[Comuna] = relationship()
 
     __table_args__ = (sa.CheckConstraint("weight > 0", name="weight_positive"),)
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from participa.accounts.models import User
 from participa.accounts.rules import Role
@@ -54,7 +54,6 @@ class ConsultationData:
     abstentions_in_majority: bool
     revote_policy: str
     secrecy: str
-    secrecy_k: int = 5
     warnings: list[str] = field(default_factory=list)
 
 
@@ -108,7 +107,6 @@ def _apply(consultation: Consultation, data: ConsultationData) -> None:
     consultation.abstentions_in_majority = data.abstentions_in_majority
     consultation.revote_policy = data.revote_policy
     consultation.secrecy = data.secrecy
-    consultation.secrecy_k = data.secrecy_k
 
 
 def create_consultation(session: Session, *, actor: User, data: ConsultationData) -> Consultation:
@@ -227,15 +225,11 @@ def roll_hash(entries: list[tuple[int, str, Decimal, dict[str, Any]]]) -> str:
     )
 
 
-def freeze_roll(session: Session, consultation_id: int) -> bool:
-    """Freeze the roll when voting opens: eligible organisations with their weight and its
-    inputs, and the roll's hash (DESIGN §4). Idempotent: a frozen roll is never recomputed.
-    Returns whether this call froze it."""
-    consultation = session.execute(
-        sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
-    ).scalar_one_or_none()
-    if consultation is None or consultation.roll_frozen_at is not None:
-        return False
+def compute_roll(session: Session, consultation: Consultation) -> list[dict[str, Any]]:
+    """The roll as it would be frozen now: every eligible organisation (verified, board valid on
+    the cut-off date, comuna and type in the electorate) with its weight, the inputs that
+    produced it, and its RUT, name and comuna as the registry holds them, by organisation id.
+    Used to freeze the roll and, before voting opens, to preview it."""
     electorate = weights.Electorate(
         comunas=frozenset(consultation.electorate_comunas),
         org_types=frozenset(consultation.electorate_types),
@@ -253,15 +247,33 @@ def freeze_roll(session: Session, consultation_id: int) -> bool:
     eligible = [_facts(o) for o in candidates if weights.eligibility(_facts(o), electorate) is None]
     home = frozenset(q.project.comuna_cut for q in consultation.questions)
     computed = weights.compute_weights(eligible, consultation.weight_scheme, home) if eligible else {}
-    ruts = {o.id: o.rut for o in candidates}
-    rows = [
-        {"consultation_id": consultation.id, "organisation_id": org_id, "weight": weight, "inputs": inputs}
+    by_id = {o.id: o for o in candidates}
+    return [
+        {
+            "consultation_id": consultation.id,
+            "organisation_id": org_id,
+            "weight": weight,
+            "inputs": inputs,
+            "rut": by_id[org_id].rut,
+            "legal_name": by_id[org_id].legal_name,
+            "comuna_cut": by_id[org_id].comuna_cut,
+        }
         for org_id, (weight, inputs) in sorted(computed.items())
     ]
+
+
+def freeze_roll(session: Session, consultation_id: int) -> bool:
+    """Freeze the roll when voting opens: eligible organisations with their weight and its
+    inputs, and the roll's hash (DESIGN §4). Idempotent: a frozen roll is never recomputed.
+    Returns whether this call froze it."""
+    consultation = session.execute(
+        sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
+    ).scalar_one_or_none()
+    if consultation is None or consultation.roll_frozen_at is not None:
+        return False
+    rows = compute_roll(session, consultation)
     db.bulk_insert(session, RollEntry.__table__, rows)
-    consultation.roll_hash = roll_hash(
-        [(r["organisation_id"], ruts[r["organisation_id"]], r["weight"], r["inputs"]) for r in rows]
-    )
+    consultation.roll_hash = roll_hash([(r["organisation_id"], r["rut"], r["weight"], r["inputs"]) for r in rows])
     consultation.roll_total_weight = sum((r["weight"] for r in rows), Decimal(0))
     consultation.roll_frozen_at = utcnow()
     audit.record(
@@ -315,22 +327,6 @@ def compute_power_index(session: Session, consultation_id: int) -> PowerIndex | 
     session.add(row)
     session.flush()
     return row
-
-
-def roll_page(session: Session, consultation_id: int, *, page: int, size: int) -> tuple[list[RollEntry], int]:
-    query = sa.select(RollEntry).where(RollEntry.consultation_id == consultation_id)
-    total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    entries = (
-        session.execute(
-            query.options(selectinload(RollEntry.organisation))
-            .order_by(RollEntry.weight.desc(), RollEntry.organisation_id)
-            .limit(size)
-            .offset((page - 1) * size)
-        )
-        .scalars()
-        .all()
-    )
-    return list(entries), total
 
 
 def representatives_to_notify(session: Session, consultation: Consultation) -> list[User]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,10 +14,10 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.admissibility.models import AdmissibilityDecision
-from participa.consultations import operations, weights
+from participa.consultations import operations
 from participa.consultations.forms import ConsultationForm, PhaseForm
 from participa.consultations.labels import PHASE_LABELS
-from participa.consultations.models import Consultation, PowerIndex
+from participa.consultations.models import Consultation, PowerIndex, RollEntry
 from participa.consultations.rules import MAJORITIES, Phase, manual_change_allowed, next_phase
 from participa.core import db
 from participa.core.db import SANTIAGO, utcnow
@@ -25,6 +26,7 @@ from participa.projects.models import Project
 from participa.projects.rules import ProjectState
 from participa.registry.labels import TYPE_LABELS
 from participa.territory.operations import list_comunas
+from participa.voting import rules as voting_rules
 
 ROLL_PAGE = 100
 
@@ -138,7 +140,7 @@ def _fill(form: ConsultationForm, c: Consultation) -> None:
         "simple",
     )
     form.abstentions_in_majority.data = c.abstentions_in_majority
-    form.revote_policy.data, form.secrecy.data, form.secrecy_k.data = c.revote_policy, c.secrecy, c.secrecy_k
+    form.revote_policy.data, form.secrecy.data = c.revote_policy, c.secrecy
 
 
 def _data(form: ConsultationForm) -> operations.ConsultationData:
@@ -168,7 +170,6 @@ def _data(form: ConsultationForm) -> operations.ConsultationData:
         abstentions_in_majority=bool(form.abstentions_in_majority.data),
         revote_policy=form.revote_policy.data,
         secrecy=form.secrecy.data,
-        secrecy_k=form.secrecy_k.data or 5,
     )
 
 
@@ -224,12 +225,40 @@ def edit_consultation(consultation_id: int):
     return render_template("consultations/form.html", form=form, consultation=consultation), status
 
 
-def _singled_out(consultation: Consultation) -> set[Decimal]:
-    """Under a secret ballot, the weights that would single out organisations (fewer than k
-    share them); computed from the frozen roll when there is one."""
-    if consultation.secrecy != "secret" or consultation.roll_frozen_at is None:
-        return set()
-    return weights.singled_out(operations.roll_weights(db.session(), consultation.id).values(), consultation.secrecy_k)
+@dataclass(frozen=True)
+class RollRow:
+    organisation_id: int
+    legal_name: str
+    comuna: str
+    weight: Decimal
+    inputs: dict[str, Any]
+
+
+def _roll_rows(consultation: Consultation) -> list[RollRow]:
+    """The frozen roll, or before voting opens the roll as it would be frozen now (a preview:
+    the registry can still change it), heaviest first."""
+    if consultation.roll_frozen_at is not None:
+        entries = db.session.execute(sa.select(RollEntry).where(RollEntry.consultation_id == consultation.id)).scalars()
+        rows = [RollRow(e.organisation_id, e.legal_name, e.comuna.name, e.weight, e.inputs) for e in entries]
+    else:
+        try:
+            preview = operations.compute_roll(db.session(), consultation)
+        except ValueError:  # a cap that cannot hold for this electorate
+            return []
+        names = {c.cut: c.name for c in list_comunas(db.session())}
+        rows = [
+            RollRow(r["organisation_id"], r["legal_name"], names.get(r["comuna_cut"], ""), r["weight"], r["inputs"])
+            for r in preview
+        ]
+    return sorted(rows, key=lambda r: (-r.weight, r.organisation_id))
+
+
+def _estimate(consultation: Consultation, rows: list[RollRow] | None = None) -> voting_rules.DisclosureEstimate | None:
+    """Under a secret ballot, what totals could give away with this roll's weights (DESIGN §4)."""
+    if consultation.secrecy != "secret":
+        return None
+    rows = _roll_rows(consultation) if rows is None else rows
+    return voting_rules.disclosure_estimate(r.weight for r in rows)
 
 
 @role_required(Role.MANAGER)
@@ -243,7 +272,7 @@ def manage(consultation_id: int):
         phases=PHASE_LABELS,
         following=following if can_advance else None,
         form=PhaseForm(),
-        singled_out=_singled_out(consultation),
+        estimate=_estimate(consultation),
     )
 
 
@@ -275,19 +304,21 @@ def advance(consultation_id: int):
 
 @role_required(Role.MANAGER, Role.CERTIFIER, Role.ADMIN)
 def roll(consultation_id: int):
+    """The roll with each organisation's weight, how it was computed and its voting power;
+    before voting opens, a preview of it, with what a secret ballot's totals could reveal."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
-    entries, total = operations.roll_page(db.session(), consultation_id, page=page, size=ROLL_PAGE)
-    index = db.session.get(PowerIndex, consultation_id)
+    rows = _roll_rows(consultation)
     return render_template(
         "consultations/roll.html",
         consultation=consultation,
-        entries=entries,
-        total=total,
+        entries=rows[(page - 1) * ROLL_PAGE : page * ROLL_PAGE],
+        total=len(rows),
+        total_weight=sum((r.weight for r in rows), Decimal(0)),
         page=page,
         page_size=ROLL_PAGE,
-        index=index,
-        singled_out=_singled_out(consultation),
+        index=db.session.get(PowerIndex, consultation_id),
+        estimate=_estimate(consultation, rows),
     )
 
 

@@ -39,8 +39,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -348,11 +347,3 @@ def compute_weights(
                 inputs[key]["capped"] = True
                 inputs[key]["cap_share"] = cap
     return {key: (final[key], inputs[key]) for key in ids}
-
-
-def singled_out(weights: Iterable[Decimal], k: int = 5) -> set[Decimal]:
-    """The weight values held by fewer than ``k`` organisations: under a secret ballot, counts by
-    (weight, choice) for these would single organisations out (DESIGN §4, Votes). Values are
-    compared numerically (Decimal("2") and Decimal("2.000000") are the same weight)."""
-    counts = Counter(weights)
-    return {value for value, count in counts.items() if count < k}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +53,18 @@ def init_app(app: Flask) -> None:
     @app.template_filter("number")
     def _number(value: Any) -> str:
         return format_decimal(value) if value is not None else ""
+
+    @app.template_filter("weight")
+    def _weight(value: Any) -> str:
+        """A weight with its six decimals, as the reader writes decimals (3,162278 in Spanish)."""
+        if value is None or value == "":
+            return "—"
+        return format_decimal(Decimal(str(value)), format="#,##0.000000")
+
+    @app.template_filter("iso_local")
+    def _iso_local(value: str | None) -> str:
+        """A UTC time written in ISO 8601 (as the public downloads carry it), shown in Santiago."""
+        return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else ""
 
     @app.template_filter("clp")
     def _clp(value: Any) -> str:

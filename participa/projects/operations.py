@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from participa.accounts.models import User
 from participa.accounts.rules import Role
-from participa.admissibility.models import AdmissibilityDecision
+from participa.admissibility.models import AdmissibilityDecision, decision_values
 from participa.admissibility.rules import admissible
 from participa.audit import operations as audit
 from participa.commitments.models import Commitment
@@ -157,9 +157,7 @@ def evaluate_project(session: Session, project_id: int, *, policy: rules.Project
     )
     verdicts = rules.project_verdicts(facts, policy)
     ok = admissible(verdicts)
-    decision = AdmissibilityDecision(
-        subject_type="project", subject_id=project.id, run=run, admissible=ok, verdicts=[v.as_dict() for v in verdicts]
-    )
+    decision = AdmissibilityDecision(**decision_values("project", project.id, run, verdicts))
     session.add(decision)
     project.state = (ProjectState.ADMISSIBLE if ok else ProjectState.INADMISSIBLE).value
     audit.record(

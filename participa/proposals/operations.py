@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from participa.accounts.models import User
 from participa.accounts.rules import Role
-from participa.admissibility.models import AdmissibilityDecision
+from participa.admissibility.models import AdmissibilityDecision, decision_values
 from participa.admissibility.rules import admissible
 from participa.audit import operations as audit
 from participa.consultations import weights
@@ -137,13 +137,7 @@ def evaluate_proposal(session: Session, proposal_id: int) -> AdmissibilityDecisi
         )
     )
     ok = admissible(verdicts)
-    decision = AdmissibilityDecision(
-        subject_type="proposal",
-        subject_id=proposal.id,
-        run=f"filed-{proposal.id}",
-        admissible=ok,
-        verdicts=[v.as_dict() for v in verdicts],
-    )
+    decision = AdmissibilityDecision(**decision_values("proposal", proposal.id, f"filed-{proposal.id}", verdicts))
     session.add(decision)
     proposal.status = "admissible" if ok else "inadmissible"
     audit.record(

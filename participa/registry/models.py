@@ -132,7 +132,12 @@ class Representation(Base):
     # requested -> approved | rejected; approved -> revoked.
     status: Mapped[str] = mapped_column(sa.String(10), default="requested", index=True)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last decision (approval, rejection or revocation).
     decided_at: Mapped[datetime | None]
+    # The history that votes are judged by (DESIGN §4): a vote counts when it was cast while
+    # its representative was authorised, i.e. approved_at <= cast_at < revoked_at (or no revocation).
+    approved_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -143,6 +148,10 @@ class Representation(Base):
         sa.CheckConstraint(
             sa.column("status").in_(["requested", "approved", "rejected", "revoked"]), name="status_known"
         ),
+        sa.CheckConstraint(
+            "status NOT IN ('approved', 'revoked') OR approved_at IS NOT NULL", name="approval_time_kept"
+        ),
+        sa.CheckConstraint("status <> 'revoked' OR revoked_at IS NOT NULL", name="revocation_time_kept"),
         # One open request or approval per person and organisation.
         sa.Index(
             "uq_representations_active",

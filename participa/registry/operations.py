@@ -379,8 +379,13 @@ def _close_representations(session: Session, *, actor: User, organisation: Organ
         .all()
     )
     for representation in open_ones:
-        representation.status = "revoked" if representation.status == "approved" else "rejected"
-        representation.decided_at = utcnow()
+        now = utcnow()
+        if representation.status == "approved":
+            representation.status = "revoked"
+            representation.revoked_at = now
+        else:
+            representation.status = "rejected"
+        representation.decided_at = now
         representation.decided_by_id = actor.id
         representation.reason = "organisation dissolved"
         audit.record(
@@ -554,6 +559,8 @@ def decide_representation(
         raise RegistryError("organisation_dissolved")
     representation.status = "approved" if approve else "rejected"
     representation.decided_at = utcnow()
+    if approve:
+        representation.approved_at = representation.decided_at
     representation.decided_by_id = actor.id
     representation.reason = reason[:2000] or None
     session.flush()
@@ -576,7 +583,8 @@ def revoke_representation(session: Session, *, actor: User, representation: Repr
     if len(reason) < 3:
         raise RegistryError("reason_required")
     representation.status = "revoked"
-    representation.decided_at = utcnow()
+    # The approval time stays: votes cast before now were cast while authorised (DESIGN §4).
+    representation.decided_at = representation.revoked_at = utcnow()
     representation.decided_by_id = actor.id
     representation.reason = reason[:2000]
     session.flush()

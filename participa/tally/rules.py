@@ -9,8 +9,8 @@ head counts and weight sums side by side and never divide one by the other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -210,6 +210,8 @@ class Result:
     superseded: int  # ballots of a counted (organisation, question) that the revote policy set aside
     ignored_not_on_roll: int
     ignored_unknown_question: int
+    # Votes refused at close for another reason than supersession, by reason (vote admissibility).
+    not_admitted: Mapping[str, int] = field(default_factory=dict)
 
     def question(self, question_id: int) -> QuestionResult:
         for result in self.questions:
@@ -228,6 +230,7 @@ class Result:
             "superseded": self.superseded,
             "ignored_not_on_roll": self.ignored_not_on_roll,
             "ignored_unknown_question": self.ignored_unknown_question,
+            "not_admitted": {reason: self.not_admitted[reason] for reason in sorted(self.not_admitted)},
         }
 
     def to_canonical(self) -> bytes:
@@ -351,15 +354,21 @@ def tally_groups(
     groups: Iterable[ChoiceGroup],
     question_ids: Sequence[int],
     rules: TallyRules,
+    *,
+    superseded: int = 0,
+    not_admitted: Mapping[str, int] | None = None,
 ) -> Result:
     """The same count as :func:`tally`, over votes already reduced to one effective vote per
     organisation and question and grouped by (question, choice, weight).
 
     The database does that reduction for large consultations (a million votes are a few
     thousand groups); vote admissibility has already removed what :func:`tally` would ignore or
-    supersede. Both functions share the arithmetic below, so the same effective votes give
-    byte-identical canonical JSON either way (a property test holds them to it).
+    supersede, and says how many votes it set aside: ``superseded`` and ``not_admitted`` (by
+    reason) are published as given. Both functions share the arithmetic below, so the same
+    votes give byte-identical canonical JSON either way (a property test holds them to it).
     """
+    if superseded < 0 or any(n < 0 for n in (not_admitted or {}).values()):
+        raise TallyInputError("a count of votes set aside cannot be negative")
     if roll_size <= 0:
         raise TallyInputError("the roll is empty")
     total = _to_micro(roll_total_weight)
@@ -390,9 +399,10 @@ def tally_groups(
         sums=sums,
         rules=rules,
         counted=counted,
-        superseded=0,
+        superseded=superseded,
         not_on_roll=0,
         unknown_question=unknown_question,
+        not_admitted={reason: n for reason, n in (not_admitted or {}).items() if n},
     )
 
 
@@ -408,6 +418,7 @@ def _result(
     superseded: int,
     not_on_roll: int,
     unknown_question: int,
+    not_admitted: Mapping[str, int] | None = None,
 ) -> Result:
     """Quorum, majority and verdict per question, from head counts and weight sums in
     millionths (DESIGN §4)."""
@@ -449,4 +460,5 @@ def _result(
         superseded=superseded,
         ignored_not_on_roll=not_on_roll,
         ignored_unknown_question=unknown_question,
+        not_admitted=dict(not_admitted or {}),
     )

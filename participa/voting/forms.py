@@ -14,8 +14,8 @@ class BallotForm(FlaskForm):
 
 
 class ReceiptForm(FlaskForm):
-    class Meta:
-        csrf = False
+    """The receipt lookup: the code is posted (with the form's CSRF token), never put in the
+    address, where access logs and browser histories would keep it."""
 
     codigo = StringField(
         _l("Código del comprobante"), validators=[DataRequired(message=_l("Escriba el código.")), Length(max=40)]

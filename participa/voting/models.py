@@ -22,7 +22,11 @@ class Ballot(Base):
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
     # online; in_person (recorded by a facilitator) takes precedence over online (a later issue).
     channel: Mapped[str] = mapped_column(sa.String(10), default="online")
+    # The organisation's secret: shown once to the voter and e-mailed to the organisation's
+    # representatives, never listed, never in a URL (DESIGN §4).
     receipt_code: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    # SHA-256 of the receipt code: the ballot's public name on the trackers list.
+    tracker: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # Set once a worker has queued the receipt e-mail (voting.mail_receipts); online only.
     receipt_mailed_at: Mapped[datetime | None]
 
@@ -57,6 +61,8 @@ class Vote(Base):
     # Set at close from the vote's admissibility decision (kept in full in
     # admissibility_decisions): the count then reads one table, not a million-row join.
     admitted: Mapped[bool | None]
+    # Why a vote was not admitted (the first rule it fails), copied at close with ``admitted``.
+    refusal: Mapped[str | None] = mapped_column(sa.String(30))
 
     ballot: Mapped[Ballot] = relationship(back_populates="votes")
 
@@ -85,4 +91,5 @@ class TallyResult(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     canonical_json: Mapped[str] = mapped_column(sa.Text)
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    receipts_hash: Mapped[str] = mapped_column(sa.String(64))
+    # SHA-256 of the trackers list as published (comprobantes.json), final at close.
+    trackers_hash: Mapped[str] = mapped_column(sa.String(64))

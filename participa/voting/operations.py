@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -14,18 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from participa.accounts.models import User
-from participa.admissibility.models import AdmissibilityDecision
-from participa.admissibility.rules import admissible
+from participa.admissibility.models import AdmissibilityDecision, decision_values
 from participa.audit import operations as audit
-from participa.consultations.models import Consultation, RollEntry
+from participa.consultations.models import Consultation, Question, RollEntry
 from participa.consultations.operations import majority_of, schedule_of
 from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
 from participa.core.db import UTCDateTime, statement_connection, utcnow
+from participa.projects.models import Project
 from participa.registry.models import Organisation, Representation
 from participa.tally import rules as tally_rules
-from participa.voting import rules
+from participa.voting import records, rules
 from participa.voting.models import Ballot, TallyResult, Vote
 
 
@@ -132,7 +133,7 @@ def cast_ballot(
     effective vote even if they did not. Under the 'last' policy earlier votes are kept,
     marked superseded; under 'first' a second ballot is refused. On PostgreSQL the online path
     (:func:`cast_online`) runs the same checks in the database function ``cast_online_ballot``
-    (migration 0008), without the lock: the index alone refuses the second of two ballots."""
+    (migration 0009), without the lock: the index alone refuses the second of two ballots."""
     check_ballot(
         session,
         actor=actor,
@@ -157,20 +158,22 @@ def cast_ballot(
         vote.effective = False
         vote.superseded_at = now
     session.flush()
+    code = receipt_for(
+        secret_key,
+        consultation_id=consultation.id,
+        organisation_id=organisation_id,
+        user_id=actor.id,
+        answers=answers,
+        now=now,
+    )
     ballot = Ballot(
         consultation_id=consultation.id,
         organisation_id=organisation_id,
         cast_by_id=actor.id,
         cast_at=now,
         channel="online",
-        receipt_code=receipt_for(
-            secret_key,
-            consultation_id=consultation.id,
-            organisation_id=organisation_id,
-            user_id=actor.id,
-            answers=answers,
-            now=now,
-        ),
+        receipt_code=code,
+        tracker=rules.tracker_of(code),
     )
     ballot.votes = [
         Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
@@ -181,20 +184,21 @@ def cast_ballot(
         session.flush()
     except IntegrityError as error:
         raise VotingError("concurrent") from error
-    # The choice stays out of the audit log: ballots may be secret.
+    # The choice and the receipt code stay out of the audit log (DESIGN §4: the code is the
+    # organisation's secret, and under a secret ballot nothing pairs it with a choice).
     audit.record(
         "voting.ballot_cast",
         actor=actor,
         object_type="consultation",
         object_id=consultation.id,
-        payload={"organisation": organisation_id, "receipt": ballot.receipt_code, "superseded": len(previous)},
+        payload={"organisation": organisation_id, "ballot": ballot.id, "superseded": len(previous)},
     )
     return ballot
 
 
 _CAST_ONLINE_BALLOT = sa.text(
     "SELECT cast_online_ballot(:consultation, :organisation, :user, :version, CAST(:questions AS integer[]), "
-    "CAST(:choices AS text[]), :now, :receipt)"
+    "CAST(:choices AS text[]), :now, :receipt, :tracker)"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
 
 
@@ -213,7 +217,7 @@ def cast_online(
 
     The person is checked here, not before (still active, session not ended): the confirm step
     of an online vote is the platform's busiest request, so on PostgreSQL everything, checks and
-    writes, is one call to the database function ``cast_online_ballot`` (migration 0008), made
+    writes, is one call to the database function ``cast_online_ballot`` (migration 0009), made
     in autocommit when ``session`` has no transaction yet (:func:`participa.core.db.statement_connection`):
     the ballot is then committed when this returns. Elsewhere the same rules run through
     :func:`cast_ballot` in the session's transaction. Refusals raise :class:`VotingError` with
@@ -259,6 +263,7 @@ def cast_online(
                     "choices": [c for _, c in ordered],
                     "now": now,
                     "receipt": receipt,
+                    "tracker": rules.tracker_of(receipt),
                 },
             ).scalar_one()
     except IntegrityError as error:
@@ -268,34 +273,174 @@ def cast_online(
     return receipt
 
 
-def pending_receipts(session: Session, limit: int) -> list[sa.Row]:
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class ReceiptMail:
+    """A ballot whose receipt e-mail is due, and who receives it."""
+
+    ballot_id: int
+    receipt_code: str
+    consultation_id: int
+    title: str
+    organisation: str
+    recipients: dict[int, Recipient]  # by user id
+
+
+def pending_receipts(session: Session, limit: int) -> list[ReceiptMail]:
     """Online ballots whose receipt e-mail is not queued yet, oldest first, locked (others skip
-    them) until the transaction ends; each row: ballot id, receipt code, consultation id and
-    title, organisation name, the caster's e-mail, name and language."""
-    query = (
+    them) until the transaction ends. The code goes to the organisation's representatives (those
+    approved now, and whoever cast the ballot): it is the organisation's secret (DESIGN §4)."""
+    rows = session.execute(
         sa.select(
             Ballot.id,
             Ballot.receipt_code,
             Ballot.consultation_id,
+            Ballot.organisation_id,
+            Ballot.cast_by_id,
             Consultation.title,
             Organisation.legal_name,
-            User.email,
-            User.name,
-            User.locale,
         )
         .join(Consultation, Consultation.id == Ballot.consultation_id)
         .join(Organisation, Organisation.id == Ballot.organisation_id)
-        .join(User, User.id == Ballot.cast_by_id)
         .where(Ballot.receipt_mailed_at.is_(None), Ballot.channel == "online")
         .order_by(Ballot.id)
         .limit(limit)
         .with_for_update(of=Ballot, skip_locked=True)
-    )
-    return list(session.execute(query))
+    ).all()
+    if not rows:
+        return []
+    people = sa.select(User.id, User.email, User.name, User.locale).where(User.active)
+    representatives: dict[int, dict[int, Recipient]] = {}
+    for org_id, user_id, email, name, locale in session.execute(
+        sa.select(Representation.organisation_id, *people.selected_columns)
+        .join(User, User.id == Representation.user_id)
+        .where(
+            Representation.organisation_id.in_({row.organisation_id for row in rows}),
+            Representation.status == "approved",
+            User.active,
+        )
+    ):
+        representatives.setdefault(org_id, {})[user_id] = Recipient(email, name, locale)
+    casters = {
+        user_id: Recipient(email, name, locale)
+        for user_id, email, name, locale in session.execute(people.where(User.id.in_({row.cast_by_id for row in rows})))
+    }
+    mails = []
+    for row in rows:
+        recipients = dict(representatives.get(row.organisation_id, {}))
+        if row.cast_by_id in casters:
+            recipients[row.cast_by_id] = casters[row.cast_by_id]
+        mails.append(
+            ReceiptMail(
+                row.id,
+                row.receipt_code,
+                row.consultation_id,
+                row.title,
+                row.legal_name,
+                dict(sorted(recipients.items())),
+            )
+        )
+    return mails
 
 
 def mark_receipts_mailed(session: Session, ballot_ids: list[int], now: datetime) -> None:
     session.execute(sa.update(Ballot).where(Ballot.id.in_(ballot_ids)).values(receipt_mailed_at=now))
+
+
+# --- a representative's own ballots ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnBallot:
+    """One ballot of an organisation, as its representative sees it."""
+
+    consultation_id: int
+    consultation_title: str
+    cast_at: datetime
+    channel: str
+    tracker: str
+    status: str
+    reason: str | None
+    # (question title, choice) in question order; None when the ballot was cast before this
+    # person was authorised for the organisation (or after their authorisation ended).
+    choices: list[tuple[str, str]] | None
+
+
+def ballots_for_representative(session: Session, user: User) -> list[tuple[Organisation, list[OwnBallot]]]:
+    """Every ballot of each organisation the person represents now, newest first, with its
+    status; the choices of the ballots cast while the person was authorised for it. Nobody
+    else sees a choice on the web (DESIGN §4)."""
+    periods: dict[int, list[tuple[datetime | None, datetime | None]]] = {}
+    current: list[Organisation] = []
+    for representation in session.execute(
+        sa.select(Representation).where(Representation.user_id == user.id).order_by(Representation.id)
+    ).scalars():
+        periods.setdefault(representation.organisation_id, []).append(
+            (representation.approved_at, representation.revoked_at)
+        )
+        if representation.status == "approved" and representation.organisation not in current:
+            current.append(representation.organisation)
+    current.sort(key=lambda org: org.legal_name)
+    if not current:
+        return []
+    rows = session.execute(
+        sa.select(
+            Ballot.id,
+            Ballot.organisation_id,
+            Ballot.consultation_id,
+            Consultation.title,
+            Ballot.cast_at,
+            Ballot.channel,
+            Ballot.tracker,
+            *records.status_columns(),
+        )
+        .join(Consultation, Consultation.id == Ballot.consultation_id)
+        .join(Vote, Vote.ballot_id == Ballot.id)
+        .where(Ballot.organisation_id.in_([org.id for org in current]))
+        .group_by(
+            Ballot.id,
+            Ballot.organisation_id,
+            Ballot.consultation_id,
+            Consultation.title,
+            Ballot.cast_at,
+            Ballot.channel,
+            Ballot.tracker,
+        )
+        .order_by(Ballot.cast_at.desc(), Ballot.id.desc())
+    ).all()
+    visible = {row.id for row in rows if rules.authorised_at(periods.get(row.organisation_id, []), row.cast_at)}
+    answers: dict[int, list[tuple[str, str]]] = {}
+    if visible:
+        for ballot_id, title, choice in session.execute(
+            sa.select(Vote.ballot_id, Project.title, Vote.choice)
+            .join(Question, Question.id == Vote.question_id)
+            .join(Project, Project.id == Question.project_id)
+            .where(Vote.ballot_id.in_(visible))
+            .order_by(Vote.ballot_id, Question.position, Question.id)
+        ):
+            answers.setdefault(ballot_id, []).append((title, choice))
+    by_org: dict[int, list[OwnBallot]] = {org.id: [] for org in current}
+    for row in rows:
+        status, reason = records.status_of(row.all_effective, row.unjudged, row.all_admitted, row.refusal)
+        by_org[row.organisation_id].append(
+            OwnBallot(
+                row.consultation_id,
+                row.title,
+                row.cast_at,
+                row.channel,
+                row.tracker,
+                status,
+                reason,
+                answers.get(row.id) if row.id in visible else None,
+            )
+        )
+    return [(org, by_org[org.id]) for org in current]
 
 
 # --- closing: vote admissibility and the tally ----------------------------------------------
@@ -319,14 +464,14 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
     run = close_run(consultation_id)
     while not judge_votes(session, consultation, run):
         pass
-    result = count(session, consultation, receipts=receipts_hash(session, consultation_id))
+    result = count(session, consultation, files=records.manifest(session, consultation))
     consultation.phase = Phase.CERTIFICATION.value
     audit.record(
         "voting.tallied",
         actor=None,
         object_type="consultation",
         object_id=consultation_id,
-        payload={"sha256": result.sha256, "receipts_hash": result.receipts_hash},
+        payload={"sha256": result.sha256, "trackers_hash": result.trackers_hash},
         session=session,
     )
     session.flush()
@@ -347,13 +492,20 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
             sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
         ).scalars()
     )
-    approvals: dict[tuple[int, int], list[tuple[datetime | None, str]]] = {}
-    for user_id, org_id, decided_at, status in session.execute(
+    # Every period in which a person represented an organisation, revoked since or not.
+    periods: dict[tuple[int, int], list[tuple[datetime | None, datetime | None]]] = {}
+    for user_id, org_id, approved_at, revoked_at in session.execute(
         sa.select(
-            Representation.user_id, Representation.organisation_id, Representation.decided_at, Representation.status
-        ).where(Representation.organisation_id.in_(on_roll) if on_roll else sa.false())
+            Representation.user_id,
+            Representation.organisation_id,
+            Representation.approved_at,
+            Representation.revoked_at,
+        ).where(
+            Representation.approved_at.is_not(None),
+            Representation.organisation_id.in_(on_roll) if on_roll else sa.false(),
+        )
     ):
-        approvals.setdefault((user_id, org_id), []).append((decided_at, status))
+        periods.setdefault((user_id, org_id), []).append((approved_at, revoked_at))
     in_person = set(
         session.execute(
             sa.select(Vote.question_id, Vote.organisation_id)
@@ -387,12 +539,7 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
             break
         decisions = []
         for row in rows:
-            granted = approvals.get((row.cast_by_id, row.organisation_id), [])
-            # Authorised if an approval was in force when the vote was cast (revoked later or not).
-            authorised = any(
-                status in ("approved", "revoked") and decided is not None and decided <= row.cast_at
-                for decided, status in granted
-            )
+            authorised = rules.authorised_at(periods.get((row.cast_by_id, row.organisation_id), []), row.cast_at)
             facts = rules.VoteFacts(
                 vote_id=row.id,
                 organisation_id=row.organisation_id,
@@ -407,16 +554,7 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
             verdicts = rules.vote_verdicts(
                 facts, voting_at=consultation.voting_at, voting_ends_at=consultation.voting_ends_at
             )
-            decisions.append(
-                {
-                    "subject_type": "vote",
-                    "subject_id": row.id,
-                    "run": run,
-                    "admissible": admissible(verdicts),
-                    "verdicts": [v.as_dict() for v in verdicts],
-                    "decided_at": utcnow(),
-                }
-            )
+            decisions.append({**decision_values("vote", row.id, run, verdicts), "decided_at": utcnow()})
         db.bulk_insert(session, AdmissibilityDecision.__table__, decisions)
         last_id = rows[-1].id
         judged += len(rows)
@@ -443,12 +581,13 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
 
 
 def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
-    """Copy each vote's verdict of this run onto the vote, in one statement."""
+    """Copy each vote's verdict of this run, and the reason of a refusal, onto the vote, in one
+    statement."""
     params = {"run": run, "consultation": consultation_id}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             sa.text(
-                "UPDATE votes SET admitted = d.admissible FROM admissibility_decisions d "
+                "UPDATE votes SET admitted = d.admissible, refusal = d.reason FROM admissibility_decisions d "
                 "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id "
                 "AND votes.consultation_id = :consultation"
             ),
@@ -459,7 +598,7 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
     else:
         session.execute(
             sa.text(
-                "UPDATE votes SET admitted = (SELECT d.admissible FROM admissibility_decisions d "
+                "UPDATE votes SET (admitted, refusal) = (SELECT d.admissible, d.reason FROM admissibility_decisions d "
                 "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id) "
                 "WHERE consultation_id = :consultation"
             ),
@@ -478,10 +617,16 @@ def tally_rules_of(consultation: Consultation) -> tally_rules.TallyRules:
     )
 
 
-def count(session: Session, consultation: Consultation, *, receipts: str) -> TallyResult:
-    """Count the admissible votes: the database reduces them to (question, choice, weight) groups
-    and :func:`participa.tally.rules.tally_groups` does the exact arithmetic, so a million votes
-    cost one aggregate query, not a million Python objects."""
+def count(session: Session, consultation: Consultation, *, files: Mapping[str, str]) -> TallyResult:
+    """Count the admissible votes and store the result.
+
+    The database reduces the admitted votes to (question, choice, weight) groups and
+    :func:`participa.tally.rules.tally_groups` does the exact arithmetic, so a million votes
+    cost one aggregate query, not a million Python objects. The stored canonical JSON is the
+    tally plus what makes it recountable from the public record: the consultation's voting
+    window and secrecy, the roll hash, and ``files``, the SHA-256 of every public file (roll,
+    trackers and, under a named ballot, every vote: :func:`records.manifest`), the trackers
+    list's being the trackers hash."""
     roll_size, roll_total = session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(RollEntry.weight), 0)).where(
             RollEntry.consultation_id == consultation.id
@@ -505,32 +650,44 @@ def count(session: Session, consultation: Consultation, *, receipts: str) -> Tal
         tally_rules.ChoiceGroup(question_id, choice, Decimal(weight), heads)
         for question_id, choice, weight, heads in session.execute(admitted)
     ]
+    set_aside = dict(
+        session.execute(
+            sa.select(Vote.refusal, sa.func.count())
+            .where(Vote.consultation_id == consultation.id, Vote.admitted.is_(False))
+            .group_by(Vote.refusal)
+        ).all()
+    )
+    superseded = set_aside.pop("superseded", 0)
     question_ids = [q.id for q in consultation.questions]
     result = tally_rules.tally_groups(
-        roll_size, Decimal(roll_total), groups, question_ids, tally_rules_of(consultation)
+        roll_size,
+        Decimal(roll_total),
+        groups,
+        question_ids,
+        tally_rules_of(consultation),
+        superseded=superseded,
+        not_admitted={reason or "not_admitted": n for reason, n in set_aside.items()},
     )
+    published = {
+        **result.to_dict(),
+        "format": records.FORMAT,
+        "consultation": {
+            "id": consultation.id,
+            "secrecy": consultation.secrecy,
+            "voting_opens": consultation.voting_at,
+            "voting_closes": consultation.voting_ends_at,
+        },
+        "roll_hash": consultation.roll_hash,
+        "trackers_hash": files["comprobantes.json"],
+        "files": dict(files),
+    }
+    canonical = canonical_json(published)
     stored = TallyResult(
         consultation_id=consultation.id,
-        canonical_json=result.to_canonical().decode("utf-8"),
-        sha256=result.sha256(),
-        receipts_hash=receipts,
+        canonical_json=canonical.decode("utf-8"),
+        sha256=sha256_hex(canonical),
+        trackers_hash=files["comprobantes.json"],
     )
     session.add(stored)
     session.flush()
     return stored
-
-
-def receipts_hash(session: Session, consultation_id: int) -> str:
-    """SHA-256 of the public receipts list (code and weight, never the choice), in code order."""
-    rows = session.execute(
-        sa.select(Ballot.receipt_code, RollEntry.weight)
-        .join(
-            RollEntry,
-            sa.and_(
-                RollEntry.consultation_id == Ballot.consultation_id, RollEntry.organisation_id == Ballot.organisation_id
-            ),
-        )
-        .where(Ballot.consultation_id == consultation_id)
-        .order_by(Ballot.receipt_code)
-    ).all()
-    return sha256_hex(canonical_json([[code, f"{weight:.6f}"] for code, weight in rows]))

@@ -1,19 +1,25 @@
-"""Voting rules as plain functions: receipts, which ballot counts, vote admissibility at close
-(DESIGN §4, Votes)."""
+"""Voting rules as plain functions (DESIGN §4, Votes): receipts and trackers, who was authorised
+when, vote admissibility at close, a ballot's public status, and what totals alone can reveal
+under a secret ballot."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from participa.admissibility.rules import Verdict
 from participa.core.canonical import canonical_json
 
 CHOICES = ("approve", "reject", "abstain")
+
+
+# --- receipts and trackers --------------------------------------------------------------------
 
 
 def receipt_code(salt: bytes, record: Mapping[str, object]) -> str:
@@ -25,8 +31,29 @@ def receipt_code(salt: bytes, record: Mapping[str, object]) -> str:
 
 
 def normalise_receipt(text: str) -> str:
+    """A code as people type it (spaces, lower case, no dashes) in its printed form, or ""."""
     compact = "".join(ch for ch in (text or "").upper() if ch.isalnum())
     return "-".join(compact[i : i + 4] for i in range(0, 16, 4)) if len(compact) == 16 else ""
+
+
+def tracker_of(code: str) -> str:
+    """A ballot's public tracker: the SHA-256 (hex) of its receipt code as printed
+    (``ABCD-EFGH-IJKL-MNOP``, UTF-8). The code stays secret; whoever holds it finds the ballot's
+    line on the public list by hashing it, and nobody can go from a tracker back to a code."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+# --- authorisation and admissibility at close -------------------------------------------------
+
+
+def authorised_at(periods: Iterable[tuple[datetime | None, datetime | None]], moment: datetime) -> bool:
+    """Whether one of a person's representation periods (approved at, revoked at or None)
+    covers ``moment``: a vote counts when it was cast while its representative was authorised,
+    whatever happened to the authorisation later (DESIGN §4)."""
+    return any(
+        approved is not None and approved <= moment and (revoked is None or moment < revoked)
+        for approved, revoked in periods
+    )
 
 
 @dataclass(frozen=True)
@@ -37,34 +64,146 @@ class VoteFacts:
     channel: str
     cast_at: datetime
     on_roll: bool
-    authorised: bool  # the caster represented the organisation (approved) when casting
-    effective: bool
+    authorised: bool  # the caster represented the organisation when casting (see authorised_at)
+    effective: bool  # not superseded by a later ballot of the same organisation
     # Another effective vote of the same organisation and question came in person.
     in_person_conflict: bool = False
 
 
 def vote_verdicts(facts: VoteFacts, *, voting_at: datetime, voting_ends_at: datetime) -> list[Verdict]:
-    """Every vote admissibility rule, each with its verdict and reason, applied at close."""
+    """Every vote admissibility rule, each with its verdict and reason, applied at close. The
+    first rule that fails gives the vote's public status: a superseded vote is reported as
+    superseded whatever else it fails, since the organisation itself set it aside."""
     in_window = voting_at <= facts.cast_at < voting_ends_at
-    verdicts = [
+    overridden = facts.in_person_conflict and facts.channel == "online"
+    return [
+        Verdict("effective", facts.effective, None if facts.effective else "superseded"),
         Verdict("within_window", in_window, None if in_window else "outside_window", facts.cast_at.isoformat()),
         Verdict("on_roll", facts.on_roll, None if facts.on_roll else "not_on_roll"),
         Verdict("authorised", facts.authorised, None if facts.authorised else "not_authorised"),
-        Verdict("effective", facts.effective, None if facts.effective else "superseded"),
+        # An in-person vote of the same organisation and question wins over an online one.
+        Verdict("in_person_precedence", not overridden, "overridden_in_person" if overridden else None),
     ]
-    # The place for in-person precedence (DESIGN §4): an in-person vote of the same
-    # organisation and question wins over an online one, and the conflict is reported.
-    overridden = facts.in_person_conflict and facts.channel == "online"
-    verdicts.append(Verdict("in_person_precedence", not overridden, "overridden_in_person" if overridden else None))
-    return verdicts
 
 
-def k_anonymous_counts(rows: Iterable[tuple[str, str, int]], k: int) -> list[tuple[str, str, int]]:
-    """Counts by (weight, choice) to publish under a secret ballot: only for weights that at
-    least ``k`` organisations share, so that a recount is possible without singling anyone
-    out (DESIGN §4). ``rows`` are (weight as text, choice, count)."""
-    rows = list(rows)
-    holders: dict[str, int] = {}
-    for weight, _choice, count in rows:
-        holders[weight] = holders.get(weight, 0) + count
-    return sorted((w, c, n) for w, c, n in rows if holders[w] >= k)
+# --- a ballot's public status -------------------------------------------------------------------
+
+COUNTED = "counted"
+SUPERSEDED = "superseded"
+NOT_ADMITTED = "not_admitted"
+RECEIVED = "received"  # during voting: kept, judged at close
+STATUSES = (COUNTED, SUPERSEDED, NOT_ADMITTED, RECEIVED)
+
+
+def ballot_status(effective: bool, admitted: bool | None, refusal: str | None) -> tuple[str, str | None]:
+    """The public status of a ballot (or of one vote) and its reason. ``effective``: none of its
+    votes was superseded; ``admitted``: None while any vote awaits its verdict (voting not yet
+    closed), else whether all were admitted; ``refusal``: the reason recorded at close. Before
+    close a ballot is "received", or "superseded" once a later ballot replaced it; after close
+    it is "counted", "superseded" or "not_admitted" with the reason."""
+    if admitted is None:
+        return (RECEIVED, None) if effective else (SUPERSEDED, "superseded")
+    if admitted:
+        return COUNTED, None
+    reason = refusal or "not_admitted"
+    return (SUPERSEDED, reason) if reason == "superseded" else (NOT_ADMITTED, reason)
+
+
+# --- what totals alone can reveal under a secret ballot -----------------------------------------
+
+_MICRO = 10**6
+PAIR_LIMIT = 2_000  # distinct weights beyond which pairs are not estimated (m² / 2 sums)
+
+
+def _micro(weight: Decimal) -> int:
+    return int(weight * _MICRO)
+
+
+@dataclass(frozen=True)
+class DisclosureEstimate:
+    """How much a secret ballot's totals could give away, for a roll's weights: organisations
+    whose weight no other holds (one such organisation alone on an option is identified by the
+    option's total weight) and pairs of organisations whose combined weight no other pair has."""
+
+    organisations: int
+    unique_weight: int
+    pairs: int | None  # pairs of organisations, None when not estimated
+    unique_pairs: int | None
+
+    @property
+    def at_risk(self) -> bool:
+        return self.unique_weight > 0 or bool(self.unique_pairs)
+
+    @property
+    def unique_pairs_percent(self) -> int | None:
+        if not self.pairs:
+            return None
+        return round(100 * self.unique_pairs / self.pairs) if self.unique_pairs is not None else None
+
+
+def disclosure_estimate(weights: Iterable[Decimal]) -> DisclosureEstimate:
+    """A plain estimate, for a manager choosing a weight scheme before voting opens (DESIGN §4):
+    with equal weights nothing is identified by a total unless one organisation is alone on the
+    roll; with distinct weights a total of one or two organisations often names them."""
+    counts = Counter(_micro(w) for w in weights)
+    n = sum(counts.values())
+    if n < 2:
+        return DisclosureEstimate(n, n, 0, 0)
+    unique_weight = sum(1 for c in counts.values() if c == 1)
+    values = sorted(counts)
+    if len(values) > PAIR_LIMIT:
+        return DisclosureEstimate(n, unique_weight, None, None)
+    pairs_by_sum: Counter[int] = Counter()
+    for i, a in enumerate(values):
+        if counts[a] > 1:
+            pairs_by_sum[2 * a] += counts[a] * (counts[a] - 1) // 2
+        for b in values[i + 1 :]:
+            pairs_by_sum[a + b] += counts[a] * counts[b]
+    unique_pairs = sum(1 for c in pairs_by_sum.values() if c == 1)
+    return DisclosureEstimate(n, unique_weight, n * (n - 1) // 2, unique_pairs)
+
+
+def _combinations_summing(counts: Counter[int], size: int, target: int) -> int | None:
+    """How many sets of ``size`` organisations (weights in millionths, by multiplicity) weigh
+    ``target`` in all: exact for sets of 1 or 2, None beyond."""
+    if size == 0:
+        return 1 if target == 0 else 0
+    if size == 1:
+        return counts.get(target, 0)
+    if size == 2:
+        found = 0
+        for a, count in counts.items():
+            b = target - a
+            if a < b:
+                found += count * counts.get(b, 0)
+            elif a == b:
+                found += count * (count - 1) // 2
+        return found
+    return None
+
+
+def revealed_choices(
+    participants: Sequence[Decimal], totals: Mapping[str, tuple[int, Decimal]]
+) -> dict[str, bool | None]:
+    """For one question of a secret ballot: which options' totals (heads, weight) leave only one
+    possible set of organisations among the counted ballots' weights, so that anyone can tell
+    who chose them. True: revealed; False: several sets are possible; None: not estimated (too
+    many organisations on both sides). An option chosen by all participants is revealed; when
+    all options but one are revealed, so is the last."""
+    counts = Counter(_micro(w) for w in participants)
+    n = len(participants)
+    total = sum(_micro(w) for w in participants)
+    answer: dict[str, bool | None] = {}
+    for choice, (heads, weight) in totals.items():
+        if heads == 0:
+            answer[choice] = False
+            continue
+        target = _micro(weight)
+        size, goal = (heads, target) if heads <= n - heads else (n - heads, total - target)
+        ways = _combinations_summing(counts, size, goal)
+        answer[choice] = None if ways is None else ways == 1
+    chosen = [c for c, (heads, _w) in totals.items() if heads]
+    unknown = [c for c in chosen if not answer[c]]
+    if len(unknown) == 1 and len(chosen) > 1:
+        answer[unknown[0]] = True
+    return answer

@@ -51,33 +51,36 @@ def close_consultation(consultation_id: int) -> None:
 
 @shared_task(name="voting.mail_receipts", ignore_result=True)
 def mail_receipts() -> None:
-    """Queue the receipt e-mail of every online ballot that has none yet, in the voter's
-    language. Run by beat every few seconds (``RECEIPT_MAIL_INTERVAL``), and right after each
-    vote in embedded mode: the vote request itself only writes the ballot. Each batch is one
-    transaction that marks its ballots and queues their messages, under stable keys, so a
-    re-delivered task mails nobody twice; two workers skip each other's locked ballots."""
+    """Queue the receipt e-mail of every online ballot that has none yet, to each of the
+    organisation's representatives in their language. Run by beat every few seconds
+    (``RECEIPT_MAIL_INTERVAL``), and right after each vote in embedded mode: the vote request
+    itself only writes the ballot. Each batch is one transaction that marks its ballots and
+    queues their messages, under stable keys, so a re-delivered task mails nobody twice; two
+    workers skip each other's locked ballots."""
     session = db.session()
     deadline = time.monotonic() + WORK_BUDGET_SECONDS
     while time.monotonic() < deadline:
-        rows = operations.pending_receipts(session, RECEIPT_BATCH)
-        if not rows:
+        mails = operations.pending_receipts(session, RECEIPT_BATCH)
+        if not mails:
             break
-        for row in rows:
-            with in_language_of(row.locale):
-                body = render_template(
-                    "voting/email_receipt.txt",
-                    name=row.name,
-                    organisation=row.legal_name,
-                    title=row.title,
-                    receipt_code=row.receipt_code,
-                    link=external_url("voting.receipts", consultation_id=row.consultation_id),
-                )
-                send_email(
-                    row.email,
-                    _("Comprobante de voto: %(title)s", title=row.title),
-                    body,
-                    key=f"receipt-{row.receipt_code}",
-                )
-        operations.mark_receipts_mailed(session, [row.id for row in rows], utcnow())
+        for mail in mails:
+            link = external_url("voting.receipt", consultation_id=mail.consultation_id)
+            for user_id, person in mail.recipients.items():
+                with in_language_of(person.locale):
+                    body = render_template(
+                        "voting/email_receipt.txt",
+                        name=person.name,
+                        organisation=mail.organisation,
+                        title=mail.title,
+                        receipt_code=mail.receipt_code,
+                        link=link,
+                    )
+                    send_email(
+                        person.email,
+                        _("Comprobante de voto: %(title)s", title=mail.title),
+                        body,
+                        key=f"receipt-{mail.ballot_id}-{user_id}",
+                    )
+        operations.mark_receipts_mailed(session, [mail.ballot_id for mail in mails], utcnow())
         session.commit()
     session.commit()

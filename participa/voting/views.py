@@ -1,25 +1,23 @@
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-from decimal import Decimal
-
 import sqlalchemy as sa
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from participa.accounts.views import login_manager, session_identity
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.operations import schedule_of
-from participa.consultations.rules import Phase, voting_open
+from participa.consultations.rules import voting_open
 from participa.core import db
 from participa.core.db import utcnow
 from participa.core.security import acting_user
 from participa.registry.models import Organisation
 from participa.voting import operations, rules
-from participa.voting.forms import BallotForm, ReceiptForm
-from participa.voting.models import Ballot, TallyResult, Vote
+from participa.voting.forms import BallotForm
+from participa.voting.labels import CHANNEL_LABELS, CHOICE_LABELS, REASON_LABELS, STATUS_LABELS
+from participa.voting.models import Ballot
+from participa.voting.public import published
 from participa.voting.tasks import mail_receipts
 
 MESSAGES = {
@@ -34,15 +32,6 @@ MESSAGES = {
         "comprobantes y vuelva a intentarlo si corresponde."
     ),
 }
-CHOICE_LABELS = {"approve": _l("Aprobar"), "reject": _l("Rechazar"), "abstain": _l("Abstenerse")}
-
-
-def _published(consultation_id: int) -> Consultation:
-    """A consultation the public may know of: a draft does not exist outside its managers."""
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or consultation.phase == Phase.DRAFT:
-        abort(404)
-    return consultation
 
 
 def _answers(consultation: Consultation) -> dict[int, str]:
@@ -90,7 +79,7 @@ def vote(consultation_id: int):
         return _confirm(consultation_id)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    consultation = _published(consultation_id)
+    consultation = published(consultation_id)
     form = BallotForm()
     if request.method == "POST":
         if not form.validate():
@@ -155,11 +144,12 @@ def _confirm(consultation_id: int):
             return login_manager.unauthorized()
         if error.code == "not_found":
             abort(404)
-        return _ballot_page(_published(consultation_id), BallotForm(), error.code)
+        return _ballot_page(published(consultation_id), BallotForm(), error.code)
     if current_app.config["TASKS_EAGER"]:
         db.after_commit(mail_receipts.delay, once=True)  # no beat in embedded mode
     db.session.commit()
-    return redirect(url_for("voting.receipt", consultation_id=consultation_id, codigo=receipt_code))
+    session[RECEIPT_KEY] = {"consultation": consultation_id, "code": receipt_code}
+    return redirect(url_for("voting.new_receipt", consultation_id=consultation_id))
 
 
 def _ballot_page(consultation: Consultation, form: BallotForm, error: str | None):
@@ -181,97 +171,52 @@ def _ballot_page(consultation: Consultation, form: BallotForm, error: str | None
     ), (_status_of(error) if error else 200)
 
 
-def receipt(consultation_id: int):
-    """Whoever holds a receipt code sees what was recorded under it (DESIGN §4)."""
-    consultation = _published(consultation_id)
-    form = ReceiptForm(request.args)
+RECEIPT_KEY = "receipt_once"
+
+
+def new_receipt(consultation_id: int):
+    """The receipt code, shown once to the person who just voted, with what they voted: taken
+    from their session (never from the address, which access logs keep) and forgotten at once.
+    The organisation's representatives also receive it by e-mail."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    consultation = published(consultation_id)
+    pending = session.pop(RECEIPT_KEY, None)
+    code = pending.get("code") if isinstance(pending, dict) and pending.get("consultation") == consultation_id else None
     ballot = None
-    searched = bool(request.args.get("codigo"))
-    if searched and form.validate():
-        code = rules.normalise_receipt(form.codigo.data)
+    if code:
         ballot = db.session.execute(
-            sa.select(Ballot).where(Ballot.consultation_id == consultation_id, Ballot.receipt_code == code)
+            sa.select(Ballot).where(
+                Ballot.consultation_id == consultation_id,
+                Ballot.tracker == rules.tracker_of(code),
+                Ballot.cast_by_id == current_user.id,
+            )
         ).scalar_one_or_none()
-    weight = None
-    if ballot is not None:
-        weight = db.session.get(RollEntry, (consultation_id, ballot.organisation_id)).weight
+    if ballot is None:
+        return render_template("voting/receipt_gone.html", consultation=consultation), 404
     return render_template(
         "voting/receipt.html",
         consultation=consultation,
-        form=form,
         ballot=ballot,
-        searched=searched,
-        weight=weight,
+        code=code,
+        organisation=db.session.get(Organisation, ballot.organisation_id),
+        weight=db.session.get(RollEntry, (consultation_id, ballot.organisation_id)).weight,
+        titles={q.id: q.project.title for q in consultation.questions},
         choice_labels=CHOICE_LABELS,
-    ), (404 if searched and ballot is None else 200)
-
-
-def receipts(consultation_id: int):
-    """The public list of receipts: code and weight, never the choice."""
-    consultation = _published(consultation_id)
-    rows = db.session.execute(
-        sa.select(
-            Ballot.receipt_code,
-            Ballot.cast_at,
-            RollEntry.weight,
-            sa.exists().where(Vote.ballot_id == Ballot.id, Vote.effective).label("effective"),
-        )
-        .join(
-            RollEntry,
-            sa.and_(
-                RollEntry.consultation_id == Ballot.consultation_id, RollEntry.organisation_id == Ballot.organisation_id
-            ),
-        )
-        .where(Ballot.consultation_id == consultation_id)
-        .order_by(Ballot.receipt_code)
-    ).all()
-    result = db.session.execute(
-        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
-    ).scalar_one_or_none()
-    return render_template("voting/receipts.html", consultation=consultation, rows=rows, result=result)
-
-
-def result(consultation_id: int):
-    """The computed result: head counts and weight sums side by side, a chart with its table
-    equivalent, the rules and hashes."""
-    consultation = _published(consultation_id)
-    stored = db.session.execute(
-        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
-    ).scalar_one_or_none()
-    if stored is None:
-        return render_template("voting/no_result.html", consultation=consultation), 404
-    data = json.loads(stored.canonical_json)
-    questions = {q.id: q for q in consultation.questions}
-    by_weight = _by_weight(consultation)
-    return render_template(
-        "voting/result.html",
-        consultation=consultation,
-        stored=stored,
-        data=data,
-        questions=questions,
-        choice_labels=CHOICE_LABELS,
-        by_weight=by_weight,
-        Decimal=Decimal,
     )
 
 
-def _by_weight(consultation: Consultation) -> dict[int, list[tuple[str, str, int]]]:
-    """Counts by (weight, choice) per question: all of them under a named ballot, only weights
-    shared by at least k organisations under a secret one (DESIGN §4)."""
-    rows = db.session.execute(
-        sa.select(Vote.question_id, RollEntry.weight, Vote.choice, sa.func.count())
-        .join(
-            RollEntry,
-            sa.and_(
-                RollEntry.consultation_id == Vote.consultation_id, RollEntry.organisation_id == Vote.organisation_id
-            ),
-        )
-        .where(Vote.consultation_id == consultation.id, Vote.effective)
-        .group_by(Vote.question_id, RollEntry.weight, Vote.choice)
-    ).all()
-    grouped: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-    for question_id, weight, choice, count in rows:
-        grouped[question_id].append((f"{weight:.6f}", choice, count))
-    if consultation.secrecy == "named":
-        return {q: sorted(v) for q, v in grouped.items()}
-    return {q: rules.k_anonymous_counts(v, consultation.secrecy_k) for q, v in grouped.items()}
+@login_required
+def my_votes():
+    """Every ballot of each organisation the person represents, its status and, for ballots
+    cast while they were authorised, its choice (DESIGN §4: the choice is shown only to the
+    organisation's signed-in representatives)."""
+    groups = operations.ballots_for_representative(db.session(), acting_user())
+    return render_template(
+        "voting/my_votes.html",
+        groups=groups,
+        choice_labels=CHOICE_LABELS,
+        status_labels=STATUS_LABELS,
+        reason_labels=REASON_LABELS,
+        channel_labels=CHANNEL_LABELS,
+    )

@@ -44,7 +44,7 @@ def test_representative_votes_and_sees_the_receipt(app: Flask, app_server: str, 
     assert "Aprobar" in page.locator("table").inner_text()
     page.get_by_role("button", name="Confirmar y emitir el voto").click()
 
-    page.get_by_role("heading", name="Comprobante de voto").wait_for()
+    page.get_by_role("heading", name="Su voto quedó registrado").wait_for()
     code = page.locator("#receipt-code").inner_text()
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code), code
     page.screenshot(path=str(tmp_path / "receipt-phone.png"), full_page=True)
@@ -52,3 +52,16 @@ def test_representative_votes_and_sees_the_receipt(app: Flask, app_server: str, 
         stored = db.session.execute(sa.select(Ballot).where(Ballot.receipt_code == code)).scalar_one()
         assert stored.consultation_id == consultation_id
         db.session.remove()
+
+    # Then the pages where the representative checks the vote: their own ballots (with the
+    # choice), the public trackers list and its lookup (never the choice), how to verify.
+    page.goto(f"{app_server}/mis-votos")
+    assert "Aprobar" in page.locator("main").inner_text()
+    page.goto(f"{app_server}/consultas/{consultation_id}/comprobantes")
+    page.get_by_label("Código del comprobante").fill(code.lower().replace("-", " "))
+    page.get_by_role("button", name="Verificar").click()
+    page.get_by_role("heading", name="Buscar un comprobante").wait_for()
+    found = page.locator("main").inner_text()
+    assert "Recibido" in found and "Aprobar" not in found
+    page.goto(f"{app_server}/verificar")
+    page.get_by_role("heading", name="Cómo verificar un resultado").wait_for()

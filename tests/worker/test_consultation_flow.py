@@ -28,7 +28,7 @@ from participa.proposals import operations as proposals
 from participa.proposals.models import Proposal
 from participa.proposals.tasks import evaluate_proposal
 from participa.voting import operations as voting
-from participa.voting.models import TallyResult
+from participa.voting.models import Ballot, TallyResult
 from participa.voting.tasks import close_consultation, mail_receipts
 from tests.fixtures.accounts import create_user
 from tests.fixtures.consultations import consultation_data, project_data, representative_of
@@ -150,7 +150,12 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         # one e-mail with its receipt code.
         mail_receipts.delay()
         mail_receipts.delay()
-        keys = [f"receipt-{code}" for code in receipts]
+        ballot_of = dict(
+            db.session.execute(
+                sa.select(Ballot.receipt_code, Ballot.id).where(Ballot.consultation_id == consultation_id)
+            ).all()
+        )
+        keys = [f"receipt-{ballot_of[code]}-{person.id}" for (_org, person), code in zip(people, receipts, strict=True)]
 
         def receipts_delivered() -> int:
             db.session.expire_all()

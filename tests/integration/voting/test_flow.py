@@ -102,7 +102,8 @@ def test_revoting_keeps_the_earlier_vote_marked_superseded_and_the_last_counts(s
     assert sorted((v.choice, v.effective) for v in votes) == [("approve", True), ("reject", False)]
     data = json.loads(close(session, consultation, manager).canonical_json)
     assert data["questions"][0]["approve"]["heads"] == 1
-    assert data["superseded"] == 0, "superseded votes are refused at admissibility, not counted"
+    assert data["superseded"] == 1, "the earlier vote is published as superseded, not counted"
+    assert data["counted"] == 3
 
 
 def test_under_first_vote_policy_a_second_ballot_is_refused(session: Session) -> None:
@@ -187,7 +188,7 @@ def test_a_vote_cast_by_a_person_authorised_only_later_is_not_admitted(session: 
     from participa.registry.models import Representation
 
     late = session.execute(sa.select(Representation).where(Representation.organisation_id == people[0][0].id)).scalar()
-    late.decided_at = utcnow() + timedelta(minutes=5)
+    late.decided_at = late.approved_at = utcnow() + timedelta(minutes=5)
     session.commit()
     data = json.loads(close(session, consultation, manager).canonical_json)
     assert data["questions"][0]["approve"]["heads"] == 2

@@ -4,6 +4,7 @@ queues afterwards. Every refusal must match the reference path, cast_ballot, cod
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -73,7 +74,10 @@ def test_a_ballot_is_written_with_its_votes_audit_event_and_receipt(session: Ses
     ]
     event = session.execute(sa.select(AuditEvent).where(AuditEvent.action == "voting.ballot_cast")).scalar_one()
     assert (event.actor_id, event.object_type, event.object_id) == (person.id, "consultation", str(consultation.id))
-    assert event.payload == {"organisation": org.id, "receipt": code, "superseded": 0}
+    ballot = session.execute(sa.select(Ballot).where(Ballot.receipt_code == code)).scalar_one()
+    # The code is the organisation's secret: the audit log names the ballot, never the code.
+    assert event.payload == {"organisation": org.id, "ballot": ballot.id, "superseded": 0}
+    assert code not in json.dumps(event.payload)
 
 
 def test_voting_again_supersedes_under_the_last_ballot_policy(session: Session) -> None:
@@ -96,7 +100,12 @@ def test_voting_again_supersedes_under_the_last_ballot_policy(session: Session) 
         .scalars()
         .all()
     )
-    assert payloads[-1] == {"organisation": org.id, "receipt": second, "superseded": len(consultation.questions)}
+    second_ballot = session.execute(sa.select(Ballot).where(Ballot.receipt_code == second)).scalar_one()
+    assert payloads[-1] == {
+        "organisation": org.id,
+        "ballot": second_ballot.id,
+        "superseded": len(consultation.questions),
+    }
 
 
 def test_a_second_ballot_is_refused_under_the_first_ballot_policy(session: Session) -> None:
@@ -249,15 +258,21 @@ def test_each_receipt_is_queued_once_in_the_voters_language(session: Session, qu
     session.execute(sa.update(Ballot).values(receipt_mailed_at=None))
     session.commit()
     tasks.mail_receipts()
+    ballot_es, ballot_en = (
+        session.execute(sa.select(Ballot.id).where(Ballot.receipt_code == code)).scalar_one()
+        for code in (code_es, code_en)
+    )
     by_key = {mail["key"]: mail for mail in queued}
-    assert set(by_key) == {f"receipt-{code_es}", f"receipt-{code_en}"}
-    spanish, english = by_key[f"receipt-{code_es}"], by_key[f"receipt-{code_en}"]
+    assert set(by_key) == {f"receipt-{ballot_es}-{person_es.id}", f"receipt-{ballot_en}-{person_en.id}"}
+    spanish, english = by_key[f"receipt-{ballot_es}-{person_es.id}"], by_key[f"receipt-{ballot_en}-{person_en.id}"]
     assert spanish["to"] == person_es.email and english["to"] == person_en.email
     assert spanish["subject"] == f"Comprobante de voto: {consultation.title}"
     assert english["subject"] == f"Vote receipt: {consultation.title}"
     assert f"Código del comprobante: {code_es}" in spanish["body"] and org_es.legal_name in spanish["body"]
     assert code_en in english["body"] and "Receipt code" in english["body"]
-    assert f"/consultas/{consultation.id}/comprobantes" in spanish["body"]
+    # The link leads to the lookup form: the code is typed there, never carried in an address.
+    assert f"/consultas/{consultation.id}/comprobante\n" in spanish["body"]
+    assert "codigo=" not in spanish["body"] and code_es not in spanish["body"].split("http", 1)[1]
     assert "approve" not in spanish["body"] and "Aprobar" not in spanish["body"]
 
     tasks.mail_receipts()  # beat runs it again: nothing is pending

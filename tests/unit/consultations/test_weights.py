@@ -18,7 +18,6 @@ from participa.consultations.weights import (
     OrgFacts,
     compute_weights,
     eligibility,
-    singled_out,
     validate_scheme,
     weight_inputs,
 )
@@ -381,29 +380,3 @@ def test_compute_weights_refuses_bad_input() -> None:
 def test_validate_scheme(scheme: Any, problems: list[str]) -> None:
     assert validate_scheme(scheme) == problems
     assert set(problems) <= set(SCHEME_PROBLEMS)
-
-
-# --- singling out ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("weights", "k", "expected"),
-    [
-        ([], 5, set()),
-        (["1"] * 5, 5, set()),
-        (["1"] * 4, 5, {"1"}),
-        (["1"] * 5 + ["2"] * 4 + ["3"], 5, {"2", "3"}),
-        (["1"] * 5 + ["2"] * 4 + ["3"], 4, {"3"}),
-        (["1"] * 5 + ["2"] * 4 + ["3"], 1, set()),
-        (["2", "2.0", "2.000000", "2.00", "2"], 5, set()),  # the same weight however written
-    ],
-)
-def test_singled_out(weights: list[str], k: int, expected: set[str]) -> None:
-    assert singled_out((Decimal(w) for w in weights), k=k) == {Decimal(w) for w in expected}
-
-
-def test_singled_out_default_k_is_5_and_flags_capped_weights() -> None:
-    scheme, orgs = by_type_orgs(["10"] + ["1"] * 12)
-    scheme["cap_share"] = "0.1"
-    weights = [weight for weight, _ in weigh(scheme, *orgs).values()]
-    assert singled_out(weights) == {weights[0]}

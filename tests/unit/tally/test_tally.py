@@ -407,6 +407,7 @@ def test_canonical_json_renders_weights_with_six_places_and_fractions_as_n_over_
         "superseded": 0,
         "ignored_not_on_roll": 0,
         "ignored_unknown_question": 0,
+        "not_admitted": {},
     }
     assert result.to_dict() == expected
     assert result.to_canonical() == canonical_json(expected)

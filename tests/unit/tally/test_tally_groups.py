@@ -31,16 +31,38 @@ def grouped(roll: list[RollEntry], ballots: list[Ballot]) -> list[ChoiceGroup]:
 def test_grouped_and_per_ballot_tallies_give_the_same_bytes(weights: list[int], data: st.DataObject) -> None:
     roll = [RollEntry(i, Decimal(w) / Decimal(1000)) for i, w in enumerate(weights)]
     questions = [1, 2]
-    ballots = []
+    ballots, effective = [], {}
     for entry in roll:
         for question in questions:
-            choice = data.draw(st.sampled_from(["approve", "reject", "abstain", None]))
-            if choice is not None:
-                ballots.append(Ballot(entry.organisation_id, question, choice, AT, len(ballots) + 1))
+            # Each organisation answers each question 0 to 3 times; the last answer counts.
+            for choice in data.draw(st.lists(st.sampled_from(["approve", "reject", "abstain"]), max_size=3)):
+                ballot = Ballot(entry.organisation_id, question, choice, AT, len(ballots) + 1)
+                ballots.append(ballot)
+                effective[(entry.organisation_id, question)] = ballot
     total = sum((e.weight for e in roll), Decimal(0))
     expected = tally(roll, ballots, questions, RULES)
-    actual = tally_groups(len(roll), total, grouped(roll, ballots), questions, RULES)
+    superseded = len(ballots) - len(effective)
+    actual = tally_groups(
+        len(roll), total, grouped(roll, list(effective.values())), questions, RULES, superseded=superseded
+    )
     assert actual.to_canonical() == expected.to_canonical()
+    assert expected.superseded == superseded
+
+
+def test_votes_set_aside_at_close_are_published_as_given() -> None:
+    groups = [ChoiceGroup(1, "approve", Decimal("2"), 1)]
+    result = tally_groups(
+        3, Decimal("4"), groups, [1], RULES, superseded=2, not_admitted={"outside_window": 1, "not_authorised": 0}
+    )
+    data = result.to_dict()
+    assert (data["counted"], data["superseded"], data["not_admitted"]) == (1, 2, {"outside_window": 1})
+
+
+def test_a_negative_count_of_votes_set_aside_is_refused() -> None:
+    with pytest.raises(TallyInputError):
+        tally_groups(1, Decimal("1"), [], [1], RULES, superseded=-1)
+    with pytest.raises(TallyInputError):
+        tally_groups(1, Decimal("1"), [], [1], RULES, not_admitted={"outside_window": -2})
 
 
 def test_groups_cannot_count_more_weight_than_the_roll_holds() -> None:

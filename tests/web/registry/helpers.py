@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from participa.accounts.models import User
 from participa.audit.models import AuditEvent
 from participa.core import db
+from participa.core.db import utcnow
 from participa.registry.models import Organisation, Representation
 from tests.fixtures.accounts import csrf_token
 
@@ -125,6 +126,8 @@ def make_representation(
         document_type="application/pdf",
         document_sha256="0" * 64,
         status=status,
+        approved_at=utcnow() if status in ("approved", "revoked") else None,
+        revoked_at=utcnow() if status == "revoked" else None,
     )
     session.add(rep)
     session.commit()

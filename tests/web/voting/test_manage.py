@@ -72,7 +72,6 @@ def form(project_ids: list[int], **overrides: object) -> dict[str, object]:
         "majority": "simple",
         "revote_policy": "last",
         "secrecy": "secret",
-        "secrecy_k": "5",
     }
     values.update(overrides)
     return values
@@ -125,7 +124,7 @@ def test_a_manager_creates_a_consultation_with_santiago_times_stored_in_utc(mana
     assert created.weight_scheme["base"] == "equal"
     assert created.quorum == Decimal("0.3")
     assert (created.majority_numerator, created.majority_denominator, created.majority_strict) == (1, 2, True)
-    assert (created.revote_policy, created.secrecy, created.secrecy_k) == ("last", "secret", 5)
+    assert (created.revote_policy, created.secrecy) == ("last", "secret")
     assert db.session.get(Project, project.id).state == ProjectState.ADMISSIBLE, "only opening puts it in consultation"
 
     page = text(manager_client.get(location_path(response)))
@@ -203,3 +202,59 @@ def test_the_manager_cannot_advance_past_counting_by_hand(manager_client, sessio
     assert "Ese cambio de etapa no está permitido." in text(manager_client.get(manage))
     db.session.expire_all()
     assert db.session.get(Consultation, draft.id).phase == Phase.COUNTING
+
+
+# --- the roll preview and what a secret ballot's totals could reveal ---------------------------
+
+
+def test_before_voting_the_manager_previews_the_roll_and_is_warned_of_distinct_weights(
+    manager_client, manager, session, project
+):
+    from tests.fixtures.registry import create_organisation
+
+    for members in (4, 9, 16):
+        create_organisation(session, members_count=members)
+    draft = consultations.create_consultation(
+        session, actor=manager, data=consultation_data([project.id], weight_scheme={"base": "sqrt_members"})
+    )
+    session.commit()
+    page = manager_client.get(f"/gore/consultas/{draft.id}/padron")
+    assert page.status_code == 200
+    body = text(page)
+    assert "Padrón previo" in body
+    assert "raíz cuadrada de 9 socios: 3,000000" in body
+    assert "3 de 3 organizaciones tienen un peso que ninguna otra tiene" in body
+    assert "Puede reducir el riesgo" in body
+    assert "3 de 3 organizaciones tienen un peso" in text(manager_client.get(f"/gore/consultas/{draft.id}"))
+    assert db.session.get(Consultation, draft.id).roll_frozen_at is None, "a preview freezes nothing"
+
+
+def test_equal_weights_bring_no_warning(manager_client, manager, session, project):
+    from tests.fixtures.registry import create_organisation
+
+    for _ in range(3):
+        create_organisation(session)
+    draft = consultations.create_consultation(session, actor=manager, data=consultation_data([project.id]))
+    session.commit()
+    body = text(manager_client.get(f"/gore/consultas/{draft.id}/padron"))
+    assert "Padrón previo" in body and "igual para todas: 1" in body
+    assert "Secreto del voto" not in body
+
+
+def test_a_named_consultation_brings_no_secrecy_warning(manager_client, manager, session, project):
+    from tests.fixtures.registry import create_organisation
+
+    for members in (4, 9):
+        create_organisation(session, members_count=members)
+    draft = consultations.create_consultation(
+        session,
+        actor=manager,
+        data=consultation_data([project.id], weight_scheme={"base": "sqrt_members"}, secrecy="named"),
+    )
+    session.commit()
+    assert "Secreto del voto" not in text(manager_client.get(f"/gore/consultas/{draft.id}/padron"))
+
+
+def test_the_roll_preview_is_for_staff_only(client, curator_client, draft):
+    assert client.get(f"/gore/consultas/{draft.id}/padron").status_code == 302
+    assert curator_client.get(f"/gore/consultas/{draft.id}/padron").status_code == 403

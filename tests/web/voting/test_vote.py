@@ -14,11 +14,11 @@ from participa.consultations import operations as consultations
 from participa.consultations.models import RollEntry
 from participa.consultations.rules import Phase
 from participa.core.db import utcnow
-from participa.voting.rules import normalise_receipt
+from participa.voting.rules import normalise_receipt, tracker_of
 from tests.fixtures.accounts import create_user, csrf_token
 from tests.fixtures.consultations import admissible_project, consultation_data, open_for_voting, representative_of
 from tests.fixtures.registry import create_organisation
-from tests.web.support import location_path, text, wait_for_mail
+from tests.web.support import assert_no_mail, location_path, text, wait_for_mail
 from tests.web.voting.conftest import Open
 from tests.web.voting.helpers import (
     CLOSED,
@@ -80,7 +80,9 @@ def test_the_first_post_shows_the_confirmation_page_and_stores_nothing(browser_a
     assert_nothing_stored(voting)
 
 
-def test_confirming_stores_the_ballot_and_leads_to_the_receipt_with_its_code(browser_a, voting: Open, org_a, rep_a):
+def test_confirming_stores_the_ballot_and_shows_its_code_once_never_in_an_address(
+    browser_a, voting: Open, org_a, rep_a
+):
     response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
     assert response.status_code == 302
 
@@ -89,27 +91,53 @@ def test_confirming_stores_the_ballot_and_leads_to_the_receipt_with_its_code(bro
     assert [(v.question_id, v.choice, v.effective) for v in ballot.votes] == [
         (q, "approve", True) for q in voting.question_ids
     ]
-    assert location_path(response) == f"/consultas/{voting.id}/comprobante"
-    assert f"codigo={ballot.receipt_code}" in response.headers["Location"]
+    assert ballot.tracker == tracker_of(ballot.receipt_code)
+    # The code never travels in an address, where access logs and histories would keep it.
+    assert location_path(response) == f"/consultas/{voting.id}/comprobante/nuevo"
+    assert ballot.receipt_code not in response.headers["Location"]
 
     receipt = browser_a.get(response.headers["Location"])
     assert receipt.status_code == 200
-    assert f'<strong id="receipt-code">{ballot.receipt_code}</strong>' in text(receipt)
-    assert "<dt>Peso</dt><dd>1.000000</dd>" in text(receipt)
+    page = text(receipt)
+    assert f'<strong id="receipt-code">{ballot.receipt_code}</strong>' in page
+    assert "<dt>Peso de la organización</dt><dd>1,000000</dd>" in page
+    assert ballot.tracker in page
+    assert "<dd>Aprobar</dd>" in page  # the voter sees what they just voted
+
+    again = browser_a.get(response.headers["Location"])
+    assert again.status_code == 404, "the code is shown once"
+    assert ballot.receipt_code not in text(again)
+    assert "se muestra una sola vez" in text(again)
+
+
+def test_the_one_time_receipt_is_not_shown_to_someone_else(browser_a, voting: Open, org_a, sign_in):
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    other = sign_in(voting.people[1][1])
+    page = other.get(f"/consultas/{voting.id}/comprobante/nuevo")
+    assert page.status_code == 404
+    (ballot,) = ballots(voting.id)
+    assert ballot.receipt_code not in text(page)
 
 
 @pytest.mark.commits  # on the PostgreSQL leg a worker process delivers the e-mail, for real
-def test_the_receipt_code_is_sent_by_email(browser_a, voting: Open, org_a, rep_a, mail_delivery):
+def test_the_receipt_code_is_sent_by_email_to_every_representative_of_the_organisation(
+    browser_a, voting: Open, org_a, rep_a, mail_delivery, session
+):
+    colleague = representative_of(session, org_a)
+    stranger = voting.people[1][1]
     post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
     (ballot,) = ballots(voting.id)
     mail_delivery()
 
-    [mail] = wait_for_mail(rep_a.email)
-    assert mail.subject == "Comprobante de voto: Consulta de prueba"
-    assert f"Código del comprobante: {ballot.receipt_code}" in mail.body
-    assert org_a.legal_name in mail.body
-    assert f"/consultas/{voting.id}/comprobantes" in mail.body
-    assert "Aprobar" not in mail.body and "approve" not in mail.body
+    for person in (rep_a, colleague):
+        [mail] = wait_for_mail(person.email)
+        assert mail.subject == "Comprobante de voto: Consulta de prueba"
+        assert f"Código del comprobante: {ballot.receipt_code}" in mail.body
+        assert org_a.legal_name in mail.body
+        assert f"/consultas/{voting.id}/comprobante\n" in mail.body
+        assert "codigo=" not in mail.body
+        assert "Aprobar" not in mail.body and "approve" not in mail.body
+    assert_no_mail(stranger.email)
 
 
 def test_voting_again_supersedes_the_earlier_ballot_and_keeps_it(browser_a, voting: Open, org_a):
@@ -138,10 +166,10 @@ def test_forged_weight_fields_have_no_effect_on_the_stored_ballot(browser_a, vot
     assert response.status_code == 302
     (ballot,) = ballots(voting.id)
     receipt = text(browser_a.get(response.headers["Location"]))
-    assert "<dt>Peso</dt><dd>1.000000</dd>" in receipt
+    assert "<dt>Peso de la organización</dt><dd>1,000000</dd>" in receipt
     assert session.get(RollEntry, (voting.id, org_a.id)).weight == Decimal("1.000000")
     listed = text(browser_a.get(f"/consultas/{voting.id}/comprobantes"))
-    assert re.search(rf"<code>{ballot.receipt_code}</code></td><td>1\.000000</td>", listed)
+    assert re.search(rf'<code class="tracker">{ballot.tracker}</code></td><td>1,000000</td>', listed)
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -336,11 +364,13 @@ def test_a_ballot_without_the_csrf_token_is_refused(browser_a, voting: Open, org
     assert_nothing_stored(voting)
 
 
-def test_a_receipt_code_is_found_whatever_its_spelling(browser_a, voting: Open, org_a):
+def test_a_receipt_code_is_found_whatever_its_spelling(browser_a, voting: Open, org_a, client):
     post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
     (ballot,) = ballots(voting.id)
     spelled = ballot.receipt_code.replace("-", " ").lower()
     assert normalise_receipt(spelled) == ballot.receipt_code
-    page = browser_a.get(f"/consultas/{voting.id}/comprobante", query_string={"codigo": spelled})
+    path = f"/consultas/{voting.id}/comprobante"
+    page = client.post(path, data={"codigo": spelled, "csrf_token": csrf_token(client, path)})
     assert page.status_code == 200
-    assert ballot.receipt_code in text(page)
+    assert ballot.tracker in text(page)
+    assert "Recibido" in text(page)

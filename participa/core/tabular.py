@@ -1,0 +1,84 @@
+"""Public downloads as CSV that opens right in a spreadsheet set to Spanish (Chile), and as
+canonical JSON streamed row by row.
+
+CSV: UTF-8 with a byte-order mark (so spreadsheets read accents right), ``;`` between fields
+(a Spanish-locale spreadsheet reads ``,`` as the decimal mark), decimals with a comma, CRLF
+line ends, and every text that a spreadsheet would take for a formula (one starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) prefixed with an apostrophe, so that a
+name such as ``=HYPERLINK(…)`` is shown, never run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from participa.core.canonical import canonical_json
+
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """A text cell that no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value: Any) -> str:
+    """One value as a Spanish-locale spreadsheet reads it: decimals with a comma, nothing for
+    None, objects and lists as canonical JSON text, every text safe from formula injection."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Mapping | list | tuple):
+        return safe_text(canonical_json(value).decode("utf-8"))
+    return safe_text(str(value))
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]], *, every: int = 2000) -> Iterator[bytes]:
+    """The CSV file in chunks of ``every`` rows: BOM and header first."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    out.write(BOM)
+    writer.writerow(header)
+    for count, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(value) for value in row])
+        if count % every == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def canonical_chunks(document: Mapping[str, Any], list_key: str, items: Iterable[Any]) -> Iterator[bytes]:
+    """The canonical JSON of ``{**document, list_key: list(items)}`` (sorted keys, no spaces,
+    UTF-8), produced item by item so that a million rows are never held at once. The bytes are
+    exactly those of :func:`participa.core.canonical.canonical_json` on the whole document."""
+    keys = sorted([*document, list_key])
+    yield b"{"
+    for position, key in enumerate(keys):
+        prefix = (b"," if position else b"") + json.dumps(key, ensure_ascii=False).encode("utf-8") + b":"
+        if key != list_key:
+            yield prefix + canonical_json(document[key])
+            continue
+        yield prefix + b"["
+        buffer: list[bytes] = []
+        first = True
+        for item in items:
+            buffer.append(canonical_json(item))
+            if len(buffer) == 2000:
+                yield (b"" if first else b",") + b",".join(buffer)
+                first, buffer = False, []
+        if buffer:
+            yield (b"" if first else b",") + b",".join(buffer)
+        yield b"]"
+    yield b"}"
