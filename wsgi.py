@@ -1,10 +1,6 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
-
-from werkzeug.middleware.proxy_fix import ProxyFix
+"""WSGI entry point: ``gunicorn wsgi:app``. The client's address behind the reverse proxy is
+taken from it only for requests that come from TRUSTED_PROXIES (participa/core/proxy.py)."""
 
 from participa import create_app
 
 app = create_app()
-if app.config["ENV"] == "production":
-    # One trusted reverse proxy in front (DESIGN §6): take the client address from it.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]

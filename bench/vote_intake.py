@@ -667,6 +667,7 @@ def create_voters(session, n: int, seed: int) -> list[tuple[str, int]]:
                 "status": "approved",
                 "requested_at": now - timedelta(days=2),
                 "decided_at": now - timedelta(days=1),
+                "approved_at": now - timedelta(days=1),
             }
             for uid, oid in zip(user_ids, org_ids, strict=True)
         ],

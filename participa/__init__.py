@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     # Task modules, so that workers know every task by name.
+    import participa.accounts.tasks
     import participa.audit.tasks
     import participa.consultations.tasks
     import participa.mail.tasks
@@ -65,4 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participa.cli import register_commands
 
     register_commands(app)
+    from participa.core.proxy import TrustedProxies
+
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app

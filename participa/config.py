@@ -8,6 +8,7 @@ the strict checks (a real ``SECRET_KEY``, secure cookies, HSTS).
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from datetime import timedelta
@@ -49,6 +50,53 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_BITS = 128
+_PLACEHOLDERS = (
+    "change",
+    "cambia",
+    "cambie",
+    "secret",
+    "secreto",
+    "clave",
+    "password",
+    "example",
+    "ejemplo",
+    "participa",
+    "default",
+    "dev",
+)
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why a key cannot sign production sessions, or ``None``: too short, too few distinct
+    characters for its length (an estimate of at most ``SECRET_KEY_MIN_BITS`` bits), a short
+    pattern repeated, or a placeholder word. A forged session cookie is a login without password
+    or second factor, so the key must resist an offline guess."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"tiene {len(key)} caracteres; se necesitan al menos {SECRET_KEY_MIN_LENGTH}"
+    distinct = len(set(key))
+    if distinct < 2 or len(key) * math.log2(distinct) < SECRET_KEY_MIN_BITS:
+        return "repite muy pocos caracteres distintos"
+    for period in range(1, len(key) // 2 + 1):
+        if len(key) % period == 0 and key == key[:period] * (len(key) // period):
+            return "repite un mismo trozo"
+    lowered = key.lower()
+    if any(word in lowered for word in _PLACEHOLDERS) and distinct < 24:
+        return "parece un texto de ejemplo"
+    return None
+
+
+def _check_key(name: str, key: str) -> None:
+    problem = secret_key_problem(key)
+    if problem:
+        raise ConfigError(
+            f"{name} no sirve en producción: {problem}. Genere una clave aleatoria con "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'. "
+            f"Production refuses a weak {name}."
+        )
+
+
 def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     production = (overrides.get("ENV") or _env("PARTICIPA_ENV", "development")) == "production"
@@ -65,10 +113,20 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             )
         secret_key = _dev_secret_key()
 
+    # Keys still accepted to read sessions signed before a rotation (newest first).
+    fallbacks = overrides.get("SECRET_KEY_FALLBACKS")
+    if fallbacks is None:
+        fallbacks = [k.strip() for k in (_env("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()]
+    if production:
+        _check_key("SECRET_KEY", secret_key)
+        for key in fallbacks:
+            _check_key("SECRET_KEY_FALLBACKS", key)
+
     mail_server = overrides.get("MAIL_SERVER", _env("MAIL_SERVER")) or None
     config: dict[str, Any] = {
         "ENV": "production" if production else "development",
         "SECRET_KEY": secret_key,
+        "SECRET_KEY_FALLBACKS": list(fallbacks),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         # Tasks run in-process whenever there is no broker: the embedded default. Links in
@@ -111,10 +169,31 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "es_CL",
         "BABEL_DEFAULT_TIMEZONE": "America/Santiago",
         "LANGUAGES": {"es_CL": "Español", "en": "English"},
-        # Login throttling: per e-mail (whether or not the account exists) and per address.
-        "LOGIN_MAX_FAILURES": int(_env("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCKOUT_MINUTES": int(_env("LOGIN_LOCKOUT_MINUTES", "15")),
+        # Login throttling: per e-mail and client together (whether or not the account exists),
+        # with a wait that doubles after each failure beyond the free ones, and per client.
+        "LOGIN_FREE_FAILURES": int(_env("LOGIN_FREE_FAILURES", "3")),
+        "LOGIN_FIRST_DELAY_SECONDS": int(_env("LOGIN_FIRST_DELAY_SECONDS", "2")),
+        "LOGIN_MAX_DELAY_MINUTES": int(_env("LOGIN_MAX_DELAY_MINUTES", "15")),
         "LOGIN_MAX_FAILURES_PER_IP": int(_env("LOGIN_MAX_FAILURES_PER_IP", "30")),
+        "LOGIN_IP_WINDOW_MINUTES": int(_env("LOGIN_IP_WINDOW_MINUTES", "15")),
+        # The second factor: wrong codes lock it per account (only someone who has the password
+        # gets there).
+        "TOTP_MAX_FAILURES": int(_env("TOTP_MAX_FAILURES", "5")),
+        "TOTP_LOCKOUT_MINUTES": int(_env("TOTP_LOCKOUT_MINUTES", "15")),
+        # Password checks (argon2) in flight per process: beyond it a sign-in answers 503 with
+        # Retry-After, so a storm of sign-ins never takes every worker from the votes.
+        "LOGIN_CONCURRENCY": int(_env("LOGIN_CONCURRENCY", "1")),
+        # argon2id cost of new password hashes: OWASP's minimum (19 MiB, 2 passes, 1 lane) unless
+        # raised; a stored hash of other parameters is redone at its owner's next sign-in.
+        "ARGON2_MEMORY_KIB": int(_env("ARGON2_MEMORY_KIB", "19456")),
+        "ARGON2_TIME_COST": int(_env("ARGON2_TIME_COST", "2")),
+        "ARGON2_PARALLELISM": int(_env("ARGON2_PARALLELISM", "1")),
+        # Staff sessions end after this long without a request, and this long after sign-in.
+        "STAFF_IDLE_MINUTES": int(_env("STAFF_IDLE_MINUTES", "30")),
+        "STAFF_SESSION_HOURS": int(_env("STAFF_SESSION_HOURS", "8")),
+        # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma
+        # separated); a request from anywhere else is taken at its own address.
+        "TRUSTED_PROXIES": [p.strip() for p in (_env("TRUSTED_PROXIES") or "").split(",") if p.strip()],
         "PASSWORD_RESET_HOURS": int(_env("PASSWORD_RESET_HOURS", "2")),
         "EMAIL_CONFIRM_DAYS": int(_env("EMAIL_CONFIRM_DAYS", "3")),
         "TOTP_ISSUER": "Participa GORE RMS",
@@ -127,6 +206,17 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides)
     if not config["TASKS_EAGER"] and not config["REDIS_URL"]:
         raise ConfigError("TASKS_EAGER=false necesita REDIS_URL. Queued tasks need a broker (REDIS_URL).")
+    if config["ENV"] == "production" and not config["TRUSTED_PROXIES"]:
+        raise ConfigError(
+            "PARTICIPA_ENV=production necesita TRUSTED_PROXIES: la dirección o red del proxy inverso "
+            "(por ejemplo 172.30.0.1/32), o «none» si no hay proxy. Production requires TRUSTED_PROXIES."
+        )
+    from participa.core.proxy import networks
+
+    try:
+        networks(config["TRUSTED_PROXIES"])
+    except ValueError as error:
+        raise ConfigError(f"TRUSTED_PROXIES no es una lista de direcciones o redes: {error}") from error
     if config["ENV"] == "production" and config["MAIL_BACKEND"] == "outbox":
         # The outbox page would publish reset links: production needs a real mail server.
         raise ConfigError("PARTICIPA_ENV=production necesita MAIL_SERVER. Production mode requires MAIL_SERVER.")

@@ -20,3 +20,4 @@ bp.add_url_rule("/", "profile", views.profile)
 
 def init_login(app: Flask) -> None:
     views.login_manager.init_app(app)
+    app.before_request(views.end_expired_staff_session)

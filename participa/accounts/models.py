@@ -95,8 +95,9 @@ class AccountToken(Base):
 
 
 class LoginAttempt(Base):
-    """A login attempt, kept for throttling: per e-mail (whether or not an account has it, so a
-    lockout reveals nothing) and per client address."""
+    """A login attempt, kept for throttling: per e-mail and client together (whether or not an
+    account has the e-mail, so a delay reveals nothing), per client, and, for the second factor,
+    per account."""
 
     __tablename__ = "login_attempts"
 
@@ -105,8 +106,11 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(sa.String(45))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     success: Mapped[bool]
+    # password, second_factor, or reset (a password reset: a success that ends a run of failures).
+    step: Mapped[str] = mapped_column(sa.String(14), default="password", server_default="password")
 
     __table_args__ = (
         sa.Index("ix_login_attempts_email_at", "email", "at"),
         sa.Index("ix_login_attempts_ip_at", "ip", "at"),
+        sa.CheckConstraint(sa.column("step").in_(["password", "second_factor", "reset"]), name="step_known"),
     )

@@ -58,10 +58,13 @@ def register(
     problem = rules.password_problem(password, email=email, name=name)
     if problem:
         raise AccountError(f"password_{problem}")
+    # Hashed whether or not the e-mail has an account: the page must take as long either way, or
+    # its timing would tell who is registered.
+    password_hash = hash_password(password)
     existing = find_by_email(session, email)
     if existing is not None:
         return Registration(existing, False, None)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+    user = User(email=email, name=name.strip(), password_hash=password_hash)
     session.add(user)
     session.flush()
     token = issue_token(session, user, "confirm", now=now, ttl=timedelta(days=confirm_days))
@@ -126,18 +129,22 @@ class LoginResult:
     locked_until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How failures slow down the next attempt (config: LOGIN_*)."""
+
+    free_failures: int  # failures of one e-mail from one client before any wait
+    first_delay: timedelta  # the first wait, doubled by each further failure
+    max_delay: timedelta
+    max_failures_per_ip: int  # failures from one client, whatever the e-mails, within ip_window
+    ip_window: timedelta
+
+
 def authenticate(
-    session: Session,
-    *,
-    email: str,
-    password: str,
-    ip: str,
-    now: datetime,
-    max_failures: int,
-    lockout: timedelta,
-    max_failures_per_ip: int,
+    session: Session, *, email: str, password: str, ip: str, now: datetime, policy: LoginPolicy
 ) -> LoginResult:
-    """Check a password, with lockout per e-mail and throttling per address (DESIGN §2).
+    """Check a password, throttled per e-mail and client together, with growing delays, and per
+    client (DESIGN §2): a stranger's failures from elsewhere never lock the owner out.
 
     The attempt is recorded whatever the outcome; the caller commits even on failure.
     """
@@ -145,29 +152,25 @@ def authenticate(
     ip_failures = session.execute(
         sa.select(sa.func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > now - lockout)
+        .where(LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > now - policy.ip_window)
     ).scalar_one()
-    if ip_failures >= max_failures_per_ip:
-        return LoginResult(None, "throttled", now + lockout)
+    if ip_failures >= policy.max_failures_per_ip:
+        return LoginResult(None, "throttled", now + policy.ip_window)
 
-    failures = _recent_failures(session, email, now=now, lockout=lockout)
-    until = rules.locked_until(failures, now=now, max_failures=max_failures, lockout=lockout)
+    failures = _recent_failures(session, email, now=now, window=RETRY_WINDOW, ip=ip, step="password")
+    until = rules.retry_after(
+        failures, now=now, free=policy.free_failures, base=policy.first_delay, cap=policy.max_delay
+    )
     if until is not None:
         return LoginResult(None, "locked", until)
 
     user = find_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
-    session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok))
+    session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok, step="password"))
     if not ok:
-        until = rules.locked_until([*failures, now], now=now, max_failures=max_failures, lockout=lockout)
-        if until is not None and user is not None:
-            audit.record(
-                "account.locked",
-                actor=None,
-                object_type="user",
-                object_id=user.id,
-                payload={"until": until.isoformat(), "ip": ip},
-            )
+        until = rules.retry_after(
+            [*failures, now], now=now, free=policy.free_failures, base=policy.first_delay, cap=policy.max_delay
+        )
         session.flush()
         return LoginResult(None, "locked" if until else "bad_credentials", until)
     assert user is not None
@@ -181,15 +184,29 @@ def authenticate(
     return LoginResult(user, "ok")
 
 
-def _recent_failures(session: Session, email: str, *, now: datetime, lockout: timedelta) -> list[datetime]:
-    """Failed attempts (password or second factor) since the last success, within the last two
-    lockout periods (a lock that began in the previous period may still be running)."""
+# Failures older than a day no longer slow anyone down.
+RETRY_WINDOW = timedelta(days=1)
+
+
+def _recent_failures(
+    session: Session, email: str, *, now: datetime, window: timedelta, step: str, ip: str | None = None
+) -> list[datetime]:
+    """Failed attempts of one step (from one client, when ``ip`` is given) since the e-mail's
+    last success at that step (or password reset), within ``window``. A password that succeeds
+    does not clear the second factor's failures: only a right code, or a reset, does."""
     last_success = session.execute(
-        sa.select(sa.func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.success)
+        sa.select(sa.func.max(LoginAttempt.at)).where(
+            LoginAttempt.email == email, LoginAttempt.success, LoginAttempt.step.in_([step, "reset"])
+        )
     ).scalar()
     query = sa.select(LoginAttempt.at).where(
-        LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at > now - 2 * lockout
+        LoginAttempt.email == email,
+        LoginAttempt.success.is_(False),
+        LoginAttempt.step == step,
+        LoginAttempt.at > now - window,
     )
+    if ip is not None:
+        query = query.where(LoginAttempt.ip == ip)
     if last_success is not None:
         query = query.where(LoginAttempt.at > last_success)
     return list(session.execute(query).scalars())
@@ -202,6 +219,16 @@ def record_login(session: Session, user: User, *, ip: str, second_factor: bool) 
         object_type="user",
         object_id=user.id,
         payload={"ip": ip, "second_factor": second_factor},
+    )
+    session.flush()
+
+
+def end_sessions(session: Session, user: User, *, reason: str) -> None:
+    """End every session of the person on the server: each session carries the account's
+    session version, which moves on (sign-out, password change, role change)."""
+    user.session_version += 1
+    audit.record(
+        "account.sessions_ended", actor=user, object_type="user", object_id=user.id, payload={"reason": reason}
     )
     session.flush()
 
@@ -231,7 +258,7 @@ def reset_password(session: Session, raw: str, new_password: str, *, now: dateti
     # lockout ends (the lockout message offers the reset as the way out).
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
-    session.add(LoginAttempt(email=user.email, ip="password-reset", at=now, success=True))
+    session.add(LoginAttempt(email=user.email, ip="password-reset", at=now, success=True, step="reset"))
     audit.record("account.password_reset", actor=user, object_type="user", object_id=user.id)
     session.flush()
     return user
@@ -270,7 +297,9 @@ def _accept_totp(user: User, code: str, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Throttle:
-    """Where and how often a person may fail before the account is locked for a while."""
+    """How often a person who knows the password may fail the second factor before it locks
+    for a while: per account (reaching this step takes the password, so a stranger cannot
+    trigger it)."""
 
     ip: str
     max_failures: int
@@ -278,14 +307,14 @@ class Throttle:
 
 
 def _check_code(session: Session, user: User, code: str, now: datetime, throttle: Throttle) -> None:
-    """A wrong code counts as a failed login: the password lockout covers the second factor too,
-    so six digits cannot be guessed without limit."""
-    failures = _recent_failures(session, user.email, now=now, lockout=throttle.lockout)
+    """Six digits cannot be guessed without limit: wrong codes lock the second factor."""
+    failures = _recent_failures(session, user.email, now=now, window=2 * throttle.lockout, step="second_factor")
     if rules.locked_until(failures, now=now, max_failures=throttle.max_failures, lockout=throttle.lockout):
         raise AccountError("locked")
     if _accept_totp(user, code, now):
+        session.add(LoginAttempt(email=user.email, ip=throttle.ip, at=now, success=True, step="second_factor"))
         return
-    session.add(LoginAttempt(email=user.email, ip=throttle.ip, at=now, success=False))
+    session.add(LoginAttempt(email=user.email, ip=throttle.ip, at=now, success=False, step="second_factor"))
     until = rules.locked_until([*failures, now], now=now, max_failures=throttle.max_failures, lockout=throttle.lockout)
     if until is not None:
         audit.record(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -22,7 +23,8 @@ from participa.accounts.models import User
 from participa.accounts.rules import PASSWORD_MIN_LENGTH, needs_second_factor
 from participa.core import db
 from participa.core.db import utcnow
-from participa.core.security import MFA_SESSION_KEY, second_factor_passed
+from participa.core.i18n import select_locale
+from participa.core.security import MFA_SESSION_KEY, acting_user, second_factor_passed
 from participa.core.web import client_ip, external_url, safe_next
 from participa.mail.operations import send_email
 
@@ -34,12 +36,19 @@ login_manager.session_protection = "strong"
 
 PENDING_KEY = "pending_login"
 PENDING_SECONDS = 600
+SINCE_KEY = "signed_in_at"  # when this session signed in (seconds since the epoch)
+SEEN_KEY = "seen_at"  # the session's last request, kept to the minute
+SEEN_RESOLUTION = 60
 
 MESSAGES = {
     "password_too_short": _l("La contraseña debe tener al menos %(n)d caracteres.", n=PASSWORD_MIN_LENGTH),
     "password_too_long": _l("La contraseña es demasiado larga."),
     "password_too_simple": _l("La contraseña repite muy pocos caracteres distintos."),
     "password_personal": _l("La contraseña no puede contener su nombre ni su correo."),
+    "password_guessable": _l(
+        "Esa contraseña es fácil de adivinar: evite palabras comunes, fechas, secuencias como 12345 y "
+        "teclas seguidas. Una frase de varias palabras es fácil de recordar y difícil de adivinar."
+    ),
     "token_invalid": _l("El enlace no es válido. Pida uno nuevo."),
     "token_used": _l("El enlace ya fue usado. Pida uno nuevo si lo necesita."),
     "token_expired": _l("El enlace venció. Pida uno nuevo."),
@@ -103,9 +112,15 @@ def _pending_user() -> User | None:
 
 
 def _finish_login(user: User, *, second_factor: bool, next_url: str | None) -> str:
-    session.pop(PENDING_KEY, None)
+    # A new session: nothing from before the sign-in carries over but the language and the
+    # messages to show (the CSRF secret included: a token seen before the sign-in is worthless
+    # after it).
+    kept = {key: session[key] for key in ("locale", "_flashes") if key in session}
+    session.clear()
+    session.update(kept)
     login_user(user)
     session.permanent = True
+    session[SINCE_KEY] = session[SEEN_KEY] = int(time.time())
     if second_factor:
         session[MFA_SESSION_KEY] = user.id
     ops.record_login(db.session(), user, ip=client_ip(), second_factor=second_factor)
@@ -119,16 +134,13 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        cfg = current_app.config
         result = ops.authenticate(
             db.session(),
             email=form.email.data,
             password=form.password.data,
             ip=client_ip(),
             now=_now(),
-            max_failures=cfg["LOGIN_MAX_FAILURES"],
-            lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
-            max_failures_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
+            policy=_login_policy(),
         )
         db.session.commit()
         if result.status == "ok":
@@ -141,7 +153,7 @@ def login():
                 return redirect(url_for("accounts.second_factor"))
             return redirect(_finish_login(user, second_factor=False, next_url=form.next.data))
         if result.status in {"locked", "throttled"}:
-            form.form_errors.append(_lockout_message())
+            form.form_errors.append(_wait_message(result.locked_until))
             status = 429
         elif result.status == "unconfirmed":
             form.form_errors.append(
@@ -163,10 +175,36 @@ def login():
 
 
 def logout():
+    """End the session on the server, not only in this browser: the account's session version
+    moves on, so a copy of the cookie taken before is refused (on every device)."""
+    if current_user.is_authenticated:
+        ops.end_sessions(db.session(), acting_user(), reason="logout")
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("Cerró su sesión."), "info")
     return redirect(url_for("public.home"))
+
+
+def end_expired_staff_session() -> Any:
+    """Before each request: a staff session (second factor passed) ends after STAFF_IDLE_MINUTES
+    without a request and STAFF_SESSION_HOURS after sign-in, whatever the cookie says. Other
+    sessions are untouched (the vote request pays nothing for it)."""
+    if MFA_SESSION_KEY not in session or "_user_id" not in session:
+        return None
+    cfg = current_app.config
+    now = int(time.time())
+    since, seen = session.get(SINCE_KEY, 0), session.get(SEEN_KEY, 0)
+    if now - since > cfg["STAFF_SESSION_HOURS"] * 3600 or now - seen > cfg["STAFF_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        flash(_("Su sesión terminó por seguridad tras un tiempo sin uso. Ingrese de nuevo."), "info")
+        if request.method == "GET" and request.endpoint not in (None, "static"):
+            return redirect(url_for("accounts.login", next=request.full_path))
+        return None
+    if now - seen >= SEEN_RESOLUTION:
+        session[SEEN_KEY] = now
+    return None
 
 
 def signup():
@@ -225,16 +263,11 @@ def confirm_email(token: str):
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        hours = current_app.config["PASSWORD_RESET_HOURS"]
-        found = ops.request_password_reset(db.session(), form.email.data, now=_now(), ttl=timedelta(hours=hours))
-        if found:
-            user, token = found
-            link = external_url("accounts.reset_password", token=token)
-            send_email(
-                user.email,
-                _("Cambie su contraseña de Participa"),
-                render_template("accounts/email_reset.txt", user=user, link=link, hours=hours),
-            )
+        # The same work whatever the address: the lookup and the e-mail happen in a task.
+        from participa.accounts.tasks import password_reset_mail
+
+        email, locale = form.email.data, select_locale()
+        db.after_commit(lambda: password_reset_mail.delay(email, locale))
         db.session.commit()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     status = 400 if request.method == "POST" else 200
@@ -262,18 +295,44 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form, token=token), status
 
 
+def _login_policy() -> ops.LoginPolicy:
+    cfg = current_app.config
+    return ops.LoginPolicy(
+        free_failures=cfg["LOGIN_FREE_FAILURES"],
+        first_delay=timedelta(seconds=cfg["LOGIN_FIRST_DELAY_SECONDS"]),
+        max_delay=timedelta(minutes=cfg["LOGIN_MAX_DELAY_MINUTES"]),
+        max_failures_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
+        ip_window=timedelta(minutes=cfg["LOGIN_IP_WINDOW_MINUTES"]),
+    )
+
+
 def _throttle() -> ops.Throttle:
     cfg = current_app.config
     return ops.Throttle(
-        ip=client_ip(), max_failures=cfg["LOGIN_MAX_FAILURES"], lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+        ip=client_ip(), max_failures=cfg["TOTP_MAX_FAILURES"], lockout=timedelta(minutes=cfg["TOTP_LOCKOUT_MINUTES"])
+    )
+
+
+def _wait_message(until: Any) -> str:
+    """How long to wait before trying again, in words a person reads at a glance."""
+    seconds = max(1, int((until - _now()).total_seconds()) + 1) if until is not None else 60
+    if seconds < 120:
+        return _(
+            "Demasiados intentos fallidos. Por seguridad, espere %(n)d segundos e inténtelo otra vez, "
+            "o recupere su contraseña.",
+            n=seconds,
+        )
+    return _(
+        "Demasiados intentos fallidos. Por seguridad, espere %(n)d minutos e inténtelo otra vez, "
+        "o recupere su contraseña.",
+        n=(seconds + 59) // 60,
     )
 
 
 def _lockout_message() -> str:
     return _(
-        "Demasiados intentos fallidos. Por seguridad, espere %(m)d minutos e inténtelo otra vez, "
-        "o recupere su contraseña.",
-        m=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        "Demasiados códigos incorrectos. Por seguridad, espere %(m)d minutos e inténtelo otra vez.",
+        m=current_app.config["TOTP_LOCKOUT_MINUTES"],
     )
 
 

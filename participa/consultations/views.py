@@ -22,6 +22,7 @@ from participa.consultations.rules import MAJORITIES, Phase, manual_change_allow
 from participa.core import db
 from participa.core.db import SANTIAGO, utcnow
 from participa.core.security import acting_user, role_required
+from participa.core.web import page_number
 from participa.projects.models import Project
 from participa.projects.rules import ProjectState
 from participa.registry.labels import TYPE_LABELS
@@ -307,7 +308,7 @@ def roll(consultation_id: int):
     """The roll with each organisation's weight, how it was computed and its voting power;
     before voting opens, a preview of it, with what a secret ballot's totals could reveal."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    page = page_number()
     rows = _roll_rows(consultation)
     return render_template(
         "consultations/roll.html",

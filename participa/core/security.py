@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -13,7 +15,33 @@ from flask_login import current_user
 from flask_wtf import CSRFProtect
 
 csrf = CSRFProtect()
-_hasher = PasswordHasher()
+# argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane) by default (ARGON2_* to raise it): about
+# a fifth of argon2-cffi's default cost, so that a rush of sign-ins does not starve the rest;
+# older hashes are rehashed with these parameters at their owner's next sign-in.
+ARGON2_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+_hasher = PasswordHasher(**ARGON2_PARAMETERS)
+# Password checks in flight in this process (LOGIN_CONCURRENCY, set by init_app).
+_password_slots = threading.BoundedSemaphore(2)
+PASSWORD_SLOT_WAIT = 2.0  # seconds a sign-in waits for a slot before being told to retry
+RETRY_AFTER_SECONDS = 3
+
+
+class PasswordWorkBusy(Exception):
+    """Too many password checks are running in this process: the caller answers 503."""
+
+
+@contextmanager
+def password_slot() -> Iterator[None]:
+    """Hold one of the process's password-check slots while hashing or verifying: a storm of
+    sign-ins then waits its turn (or is told to retry) instead of taking every worker thread
+    from the votes."""
+    if not _password_slots.acquire(timeout=PASSWORD_SLOT_WAIT):
+        raise PasswordWorkBusy()
+    try:
+        yield
+    finally:
+        _password_slots.release()
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,18 +60,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with password_slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        # Spend the same time as a real check so that timing does not reveal unknown accounts.
-        _hasher.hash(password)
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with password_slot():
+        if not password_hash:
+            # Spend the same time as a real check so that timing does not reveal unknown accounts.
+            _hasher.hash(password)
+            return False
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def password_needs_rehash(password_hash: str) -> bool:
@@ -51,7 +81,36 @@ def password_needs_rehash(password_hash: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    global _password_slots, _hasher
     csrf.init_app(app)
+    _password_slots = threading.BoundedSemaphore(max(1, app.config["LOGIN_CONCURRENCY"]))
+    cost = {
+        "time_cost": app.config["ARGON2_TIME_COST"],
+        "memory_cost": app.config["ARGON2_MEMORY_KIB"],
+        "parallelism": app.config["ARGON2_PARALLELISM"],
+    }
+    if cost["memory_cost"] < ARGON2_PARAMETERS["memory_cost"] or cost["time_cost"] < ARGON2_PARAMETERS["time_cost"]:
+        raise RuntimeError("ARGON2_MEMORY_KIB and ARGON2_TIME_COST cannot go below OWASP's minimum (19456 KiB, 2)")
+    _hasher = PasswordHasher(**cost)
+
+    @app.errorhandler(PasswordWorkBusy)
+    def _busy(_error: PasswordWorkBusy) -> Any:
+        from flask import render_template
+        from flask_babel import gettext as _
+
+        from participa.core import db
+
+        db.session.rollback()
+        body = render_template(
+            "errors.html",
+            status=503,
+            title=_("Demasiadas personas ingresando"),
+            message=_(
+                "En este momento muchas personas están ingresando a la vez. Espere unos segundos e "
+                "inténtelo de nuevo. No se guardó ningún cambio."
+            ),
+        )
+        return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -79,3 +79,11 @@ def sniff_type(path: Path) -> str | None:
         if any(head.startswith(sig) for sig in signatures):
             return mime
     return None
+
+
+def download_name(original: str, mime: str) -> str:
+    """The name a file is offered under: the uploader's name with the extension of the type
+    read from the content, so that a PDF-headed 'acta.html' is saved as 'acta.pdf' and never
+    opened as a page."""
+    stem = Path(original or "documento").name.rsplit(".", 1)[0].strip() or "documento"
+    return stem + EXTENSIONS.get(mime, ".bin")

@@ -7,18 +7,40 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import nh3
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from participa.core import db
+
+MAX_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer)
+MAX_PAGE = 100_000
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number no row can have is a 404, never a database error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(name: str = "pagina") -> int:
+    """The page asked for in the query string: 1 for anything that is not a page number, and no
+    more than MAX_PAGE (a huge page would become a huge offset)."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site relative paths: an open redirect would lend our name to phishing."""
     if not target:
         return default
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default  # CR, LF and other control characters never belong in a Location
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
@@ -47,6 +69,7 @@ def _error(status: int, title: str, message: str) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -65,6 +88,13 @@ def init_app(app: Flask) -> None:
     def _iso_local(value: str | None) -> str:
         """A UTC time written in ISO 8601 (as the public downloads carry it), shown in Santiago."""
         return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else ""
+
+    @app.template_filter("sanitised")
+    def _sanitised(value: str | None) -> Markup:
+        """Text stored as nh3 output (already HTML-escaped, no tags): shown as it is, not escaped
+        twice. Cleaned again on the way out, which changes nothing in sanitised text and keeps
+        anything else harmless."""
+        return Markup(nh3.clean(value or "", tags=set(), attributes={}, strip_comments=True))  # noqa: S704
 
     @app.template_filter("clp")
     def _clp(value: Any) -> str:

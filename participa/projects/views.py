@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.commitments.operations import list_commitments
-from participa.core import db
+from participa.core import db, storage
 from participa.core.security import acting_user, role_required
 from participa.projects import labels, operations, rules
 from participa.projects.forms import AttachmentForm, ConfirmForm, ProjectForm
@@ -201,7 +201,7 @@ def download_attachment(project_id: int, attachment_id: int):
         operations.attachment_path(attachment),
         mimetype=attachment.content_type,
         as_attachment=True,
-        download_name=attachment.filename,
+        download_name=storage.download_name(attachment.filename, attachment.content_type),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -17,18 +17,11 @@ KINDS = ("proposal", "observation")
 
 
 def clean_text(text: str) -> str:
-    """Plain text only: every HTML tag removed (nh3, a maintained sanitiser), spaces trimmed;
-    the templates escape what is left."""
-    cleaned = nh3.clean(text or "", tags=set(), attributes={}, strip_comments=True)
-    # nh3 returns HTML-escaped text; keep it readable as plain text.
-    return (
-        cleaned.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&#39;", "'")
-        .strip()
-    )
+    """Plain text, sanitised and stored as sanitised: every HTML tag removed and the rest
+    HTML-escaped by nh3 (a maintained sanitiser), spaces trimmed. What is stored can go into any
+    page, e-mail or export without harm; pages show it with the ``sanitised`` filter, which
+    does not escape it a second time."""
+    return nh3.clean(text or "", tags=set(), attributes={}, strip_comments=True).strip()
 
 
 def text_problem(title: str, body: str) -> str | None:

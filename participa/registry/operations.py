@@ -533,6 +533,7 @@ def _sync_representative_role(session: Session, user: User, actor: User) -> None
         )
     elif not approved and has_role:
         user.roles[:] = [r for r in user.roles if r.role != Role.REPRESENTATIVE.value]
+        user.session_version += 1  # a role taken away ends the person's sessions
         audit.record(
             "role.revoked",
             actor=actor,

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
@@ -25,8 +23,10 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.audit.models import AuditEvent
-from participa.core import db
+from participa.core import db, storage
 from participa.core.security import acting_user, role_required
+from participa.core.tabular import csv_chunks
+from participa.core.web import page_number
 from participa.registry import labels, operations
 from participa.registry.forms import (
     CuratorFilterForm,
@@ -69,7 +69,7 @@ def _comuna_choices(empty_label: str) -> list[SelectChoice]:
 
 
 def _page() -> int:
-    return max(request.args.get("pagina", 1, type=int) or 1, 1)
+    return page_number()
 
 
 def _paginate(query: sa.Select) -> tuple[list, int]:  # type: ignore[type-arg]
@@ -172,10 +172,7 @@ def import_report(batch_id: int):
     """The per-row report as CSV, streamed from the database in pages."""
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
 
-    def rows() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["fila", "rut", "resultado", "motivo", "detalle"])
+    def rows() -> Iterator[list[object]]:
         last = 0
         while True:
             page = db.session.execute(
@@ -185,7 +182,7 @@ def import_report(batch_id: int):
                 .limit(5000)
             ).all()
             if not page:
-                break
+                return
             for row in page:
                 detail = (
                     row.detail
@@ -194,22 +191,18 @@ def import_report(batch_id: int):
                 )
                 if row.reason == "invalid_rut":
                     detail = labels.label(labels.RUT_PROBLEM_LABELS, detail)
-                writer.writerow(
-                    [
-                        row.row_number,
-                        row.rut or "",
-                        labels.label(labels.OUTCOME_LABELS, row.outcome),
-                        labels.label(labels.REJECTION_LABELS, row.reason),
-                        detail or "",
-                    ]
-                )
+                yield [
+                    row.row_number,
+                    row.rut or "",
+                    labels.label(labels.OUTCOME_LABELS, row.outcome),
+                    labels.label(labels.REJECTION_LABELS, row.reason),
+                    detail or "",
+                ]
             last = page[-1].row_number
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-        yield out.getvalue()
 
-    response = Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8")
+    # Every cell from the uploaded file is shown, never run: a spreadsheet would run "=1+1".
+    header = ["fila", "rut", "resultado", "motivo", "detalle"]
+    response = Response(stream_with_context(csv_chunks(header, rows())), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="informe-importacion-{batch.id}.csv"'
     return response
 
@@ -436,7 +429,7 @@ def representation_document(rep_id: int):
         operations.document_path(representation),
         mimetype=representation.document_type,
         as_attachment=True,
-        download_name=representation.document_name,
+        download_name=storage.download_name(representation.document_name, representation.document_type),
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -531,19 +524,10 @@ def _public_rows() -> Iterator[dict[str, object]]:
 
 
 def public_csv():
-    def rows() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=PUBLIC_FIELDS)
-        writer.writeheader()
-        for count, row in enumerate(_public_rows(), 1):
-            writer.writerow(row)
-            if count % 2000 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    response = Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8")
+    """The public directory as CSV for a Spanish-locale spreadsheet, safe from formula injection
+    (participa/core/tabular.py)."""
+    rows = ([row[field] for field in PUBLIC_FIELDS] for row in _public_rows())
+    response = Response(stream_with_context(csv_chunks(PUBLIC_FIELDS, rows)), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="organizaciones.csv"'
     return response
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
 from participa.core import db
+from participa.core.web import page_number
 from participa.voting import records, rules
 from participa.voting.forms import ReceiptForm
 from participa.voting.labels import CHANNEL_LABELS, CHOICE_LABELS, REASON_LABELS, STATUS_LABELS
@@ -43,7 +44,7 @@ def stored_result(consultation_id: int) -> TallyResult | None:
 
 
 def _page() -> int:
-    return max(request.args.get("pagina", 1, type=int) or 1, 1)
+    return page_number()
 
 
 def _not_yet(consultation: Consultation, message: Any) -> tuple[str, int]:

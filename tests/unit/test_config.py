@@ -26,9 +26,21 @@ CONTROLLED_VARS = [
     "AUDIT_SEAL_INTERVAL",
     "RECEIPT_MAIL_INTERVAL",
     "MAX_CONTENT_LENGTH",
-    "LOGIN_MAX_FAILURES",
-    "LOGIN_LOCKOUT_MINUTES",
+    "LOGIN_FREE_FAILURES",
+    "LOGIN_FIRST_DELAY_SECONDS",
+    "LOGIN_MAX_DELAY_MINUTES",
     "LOGIN_MAX_FAILURES_PER_IP",
+    "LOGIN_IP_WINDOW_MINUTES",
+    "TOTP_MAX_FAILURES",
+    "TOTP_LOCKOUT_MINUTES",
+    "LOGIN_CONCURRENCY",
+    "ARGON2_MEMORY_KIB",
+    "ARGON2_TIME_COST",
+    "ARGON2_PARALLELISM",
+    "STAFF_IDLE_MINUTES",
+    "STAFF_SESSION_HOURS",
+    "TRUSTED_PROXIES",
+    "SECRET_KEY_FALLBACKS",
     "PASSWORD_RESET_HOURS",
     "EMAIL_CONFIRM_DAYS",
 ]
@@ -44,11 +56,15 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+STRONG_KEY = "Yk3vQ9-pL2xR7_tM4nB8cW1zF6hJ0sD5gA9eK3uV7yT2"
+
+
 @pytest.fixture()
 def production(instance: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PARTICIPA_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("MAIL_SERVER", "smtp.gore.example")
+    monkeypatch.setenv("TRUSTED_PROXIES", "172.30.0.1")
     return instance
 
 
@@ -83,6 +99,50 @@ def test_production_without_mail_server_is_refused_naming_mail_server(
         build_config()
 
 
+@pytest.mark.parametrize(
+    "weak", ["x", "k" * 64, "abcd" * 16, "a-long-random-production-key", "change-me-please-change-me-please-1234"]
+)
+def test_production_refuses_a_weak_secret_key_and_says_how_to_make_one(
+    production: Path, monkeypatch: pytest.MonkeyPatch, weak: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", weak)
+    with pytest.raises(ConfigError, match=r"secrets\.token_urlsafe"):
+        build_config()
+
+
+def test_production_refuses_a_weak_fallback_key(production: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", f"{STRONG_KEY[::-1]},x")
+    with pytest.raises(ConfigError, match="SECRET_KEY_FALLBACKS"):
+        build_config()
+
+
+def test_an_old_key_still_opens_sessions_signed_with_it_after_a_rotation(production: Path, monkeypatch) -> None:
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+
+    old = Flask("old")
+    old.secret_key = STRONG_KEY[::-1]
+    cookie = SecureCookieSessionInterface().get_signing_serializer(old).dumps({"_user_id": "1:1"})
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", STRONG_KEY[::-1])
+    rotated = Flask("rotated")
+    rotated.config.update({k: v for k, v in build_config().items() if k.startswith("SECRET_KEY")})
+    assert SecureCookieSessionInterface().get_signing_serializer(rotated).loads(cookie) == {"_user_id": "1:1"}
+    monkeypatch.delenv("SECRET_KEY_FALLBACKS")
+    forgotten = Flask("forgotten")
+    forgotten.config.update({k: v for k, v in build_config().items() if k.startswith("SECRET_KEY")})
+    with pytest.raises(Exception, match="Signature"):
+        SecureCookieSessionInterface().get_signing_serializer(forgotten).loads(cookie)
+
+
+def test_production_needs_the_reverse_proxys_address(production: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRUSTED_PROXIES")
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        build_config()
+    monkeypatch.setenv("TRUSTED_PROXIES", "not-an-address")
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        build_config()
+
+
 def test_config_error_is_a_runtime_error() -> None:
     assert issubclass(ConfigError, RuntimeError)
 
@@ -90,7 +150,7 @@ def test_config_error_is_a_runtime_error() -> None:
 def test_production_with_secret_key_and_mail_server_is_strict(production: Path) -> None:
     config = build_config()
     assert config["ENV"] == "production"
-    assert config["SECRET_KEY"] == "a-long-random-production-key"
+    assert config["SECRET_KEY"] == STRONG_KEY
     assert config["MAIL_BACKEND"] == "smtp"
     assert config["MAIL_SERVER"] == "smtp.gore.example"
     assert config["SESSION_COOKIE_SECURE"] is True
@@ -101,7 +161,9 @@ def test_production_with_secret_key_and_mail_server_is_strict(production: Path) 
 
 
 def test_mail_server_given_as_override_satisfies_production(instance: Path) -> None:
-    config = build_config({"ENV": "production", "SECRET_KEY": "k" * 40, "MAIL_SERVER": "smtp.gore.example"})
+    config = build_config(
+        {"ENV": "production", "SECRET_KEY": STRONG_KEY, "MAIL_SERVER": "smtp.gore.example", "TRUSTED_PROXIES": ["none"]}
+    )
     assert config["MAIL_BACKEND"] == "smtp"
 
 

@@ -113,27 +113,63 @@ def test_login_with_unknown_email_gives_the_same_401_and_message_as_a_wrong_pass
     assert [a.success for a in login_attempts(unknown_email)] == [False]
 
 
-def test_login_is_locked_after_max_failures_even_with_the_right_password(app, client, make_user):
+def from_address(app, address: str):
+    """A browser whose requests come from ``address``."""
+    browser = fresh_client(app)
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def test_after_the_free_failures_each_attempt_waits_longer_even_with_the_right_password(app, client, make_user):
     user = make_user()
-    max_failures = app.config["LOGIN_MAX_FAILURES"]
-    assert max_failures == 5
-    statuses = [post_login(client, user.email, f"clave equivocada {i}").status_code for i in range(max_failures)]
-    assert statuses[:-1] == [401] * (max_failures - 1)
-    assert statuses[-1] in (401, 429)  # the failure that reaches the limit may already say so
+    free = app.config["LOGIN_FREE_FAILURES"]
+    assert free == 3
+    statuses = [post_login(client, user.email, f"clave equivocada {i}").status_code for i in range(free)]
+    assert statuses[: free - 1] == [401] * (free - 1)
+    assert statuses[-1] == 429  # the failure that starts the wait says so
 
     response = post_login(client, user.email, PASSWORD)
     assert response.status_code == 429
     assert LOCKED in text(response)
-    assert "15 minutos" in text(response)
+    assert re.search(r"espere \d+ segundos", text(response))
     assert not is_signed_in(client)
     assert not any(a.success for a in login_attempts(user.email))
 
 
-def test_lockout_also_applies_to_unknown_emails_with_the_same_page(app, client, make_user):
+def test_the_wait_doubles_with_each_failure_up_to_the_cap(app, client, make_user, session):
+    from participa.accounts import operations as ops
+    from participa.accounts.models import LoginAttempt
+    from participa.core.db import utcnow
+
+    user = make_user()
+    now = utcnow()
+    for minutes in range(10, 0, -1):  # ten failures, one a minute, the last a minute ago
+        session.add(LoginAttempt(email=user.email, ip="127.0.0.1", at=now - timedelta(minutes=minutes), success=False))
+    session.commit()
+    policy = ops.LoginPolicy(3, timedelta(seconds=2), timedelta(minutes=15), 1000, timedelta(minutes=15))
+    result = ops.authenticate(session, email=user.email, password=PASSWORD, ip="127.0.0.1", now=now, policy=policy)
+    assert result.status == "locked"
+    assert result.locked_until == now - timedelta(minutes=1) + timedelta(seconds=2 * 2**7)
+    elsewhere = ops.authenticate(session, email=user.email, password=PASSWORD, ip="10.9.9.9", now=now, policy=policy)
+    assert elsewhere.status == "ok"
+
+
+def test_a_strangers_failures_never_lock_the_owner_out_from_another_client(app, make_user):
+    user = make_user()
+    attacker = from_address(app, "203.0.113.7")
+    for i in range(12):
+        assert post_login(attacker, user.email, f"clave equivocada {i}").status_code in (401, 429)
+    assert post_login(attacker, user.email, PASSWORD).status_code == 429
+    owner = from_address(app, "198.51.100.20")
+    assert post_login(owner, user.email, PASSWORD).status_code == 302
+    assert is_signed_in(owner)
+
+
+def test_waits_also_apply_to_unknown_emails_with_the_same_page(app, client, make_user):
     user = make_user()
     unknown_email = unique_email("nadie")
     other = fresh_client(app)
-    for i in range(app.config["LOGIN_MAX_FAILURES"]):
+    for i in range(app.config["LOGIN_FREE_FAILURES"] + 1):
         post_login(client, user.email, f"clave equivocada {i}")
         post_login(other, unknown_email, f"clave equivocada {i}")
     known = post_login(client, user.email, PASSWORD)
@@ -143,10 +179,10 @@ def test_lockout_also_applies_to_unknown_emails_with_the_same_page(app, client, 
     assert same_page(unknown, unknown_email, known, user.email)
 
 
-def test_lockout_counts_failures_whatever_the_case_or_spacing_of_the_email(app, client, make_user):
+def test_waits_count_failures_whatever_the_case_or_spacing_of_the_email(app, client, make_user):
     user = make_user()
     variants = [user.email.upper(), f"  {user.email}  ", user.email.capitalize()]
-    for i in range(app.config["LOGIN_MAX_FAILURES"]):
+    for i in range(app.config["LOGIN_FREE_FAILURES"] + 1):
         post_login(client, variants[i % len(variants)], f"clave equivocada {i}")
     response = post_login(client, user.email, PASSWORD)
     assert response.status_code == 429
@@ -162,12 +198,12 @@ def test_failures_from_one_address_over_many_emails_are_throttled(app, client, m
     assert response.status_code == 429
     assert LOCKED in text(response)
     assert not is_signed_in(client)
+    assert post_login(from_address(app, "198.51.100.21"), user.email, PASSWORD).status_code == 302
 
 
 def test_successful_login_clears_earlier_failures(app, client, make_user):
     user = make_user()
-    max_failures = app.config["LOGIN_MAX_FAILURES"]
-    for i in range(max_failures - 1):
+    for i in range(app.config["LOGIN_FREE_FAILURES"] - 1):
         post_login(client, user.email, f"clave equivocada {i}")
     assert post_login(client, user.email, PASSWORD).status_code == 302
     client.post("/cuenta/salir", data={"csrf_token": csrf_token(client, "/cuenta/")})
@@ -175,9 +211,9 @@ def test_successful_login_clears_earlier_failures(app, client, make_user):
     assert post_login(client, user.email, PASSWORD).status_code == 302
 
 
-def test_password_reset_lifts_the_lockout_as_the_lockout_page_suggests(app, client, make_user):
+def test_password_reset_lifts_the_wait_as_the_page_suggests(app, client, make_user):
     user = make_user()
-    for i in range(app.config["LOGIN_MAX_FAILURES"]):
+    for i in range(app.config["LOGIN_FREE_FAILURES"] + 1):
         post_login(client, user.email, f"clave equivocada {i}")
     locked = post_login(client, user.email, PASSWORD)
     assert locked.status_code == 429
@@ -546,7 +582,7 @@ def test_second_factor_is_locked_after_max_failures(app, client, make_user):
     post_login(client, curator.email, PASSWORD)
     valid = codes_near_now(curator.totp_secret)
     guesses = [c for c in (f"{n:06d}" for n in range(100)) if c not in valid]
-    for code in guesses[: app.config["LOGIN_MAX_FAILURES"] * 4]:
+    for code in guesses[: app.config["TOTP_MAX_FAILURES"] * 4]:
         assert post_code(client, "/cuenta/segundo-factor", code).status_code in (400, 429)
     response = post_code(client, "/cuenta/segundo-factor", current_code(curator))
     assert response.status_code in (400, 429)

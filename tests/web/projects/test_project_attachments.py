@@ -132,3 +132,15 @@ def test_once_in_consultation_a_refused_attachment_shows_why(staff_a_client, in_
     response = attach(staff_a_client, in_consultation, pdf_bytes(), "tarde.pdf")
     assert response.status_code == 400
     assert "El proyecto ya no se puede modificar en su estado actual." in text(response)
+
+
+def test_a_pdf_uploaded_under_an_html_name_is_offered_as_a_pdf(staff_a_client, project_a, uploads):
+    """A file is named by what it is: a PDF called 'acta.html' downloads as 'acta.pdf', so that no
+    browser ever opens it as a page of the site (issue #10)."""
+    assert attach(staff_a_client, project_a, pdf_bytes(), "acta.html").status_code == 302
+    (attachment,) = attachments(project_a)
+    response = staff_a_client.get(f"/proyectos/{project_a}/adjuntos/{attachment.id}")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "acta.pdf" in disposition and ".html" not in disposition
+    assert response.mimetype == "application/pdf"

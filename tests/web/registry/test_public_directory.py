@@ -152,7 +152,9 @@ def test_the_csv_has_a_header_and_one_line_per_public_organisation(client, orgs)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    data = response.get_data(as_text=True)
+    assert data.startswith("\ufeff"), "UTF-8 with a byte-order mark, for spreadsheets"
+    rows = list(csv.reader(io.StringIO(data[1:], newline=""), delimiter=";"))
     assert rows[0] == list(PUBLIC_FIELDS)
     assert len(rows) == 1 + 3
     records = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]

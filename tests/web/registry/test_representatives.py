@@ -210,10 +210,12 @@ def test_only_an_approved_representation_can_be_revoked(person_client, curator_c
     assert representation(rep.id).status == "requested"
 
 
-def test_a_revoked_person_may_ask_again_for_the_same_organisation(person_client, curator_client, person, org):
+def test_a_revoked_person_may_ask_again_for_the_same_organisation(person_client, curator_client, person, org, sign_in):
     rep_id = approved(person_client, curator_client, person, org)
     assert revoke(curator_client, rep_id, "Directorio renovado").status_code == 302
-    assert post_request(person_client, org.rut).status_code == 302
+    # Losing the representative role ended the person's sessions: they sign in again.
+    assert person_client.get("/mis-organizaciones").status_code == 302
+    assert post_request(sign_in(person), org.rut).status_code == 302
     assert [r.status for r in representations(person.id)] == ["revoked", "requested"]
 
 
