@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -12,7 +13,7 @@ from flask.cli import AppGroup
 from participa.core import db
 from participa.core.db import utcnow
 
-db_cli = AppGroup("db", help="Base de datos: migraciones Alembic.")
+db_cli = AppGroup("db", help="Base de datos: migraciones Alembic y permisos del rol de la aplicación.")
 demo_cli = AppGroup("demo", help="Datos de demostración.")
 accounts_cli = AppGroup("accounts", help="Cuentas.")
 audit_cli = AppGroup("audit", help="Registro de auditoría.")
@@ -37,6 +38,44 @@ def db_downgrade(revision: str) -> None:
     from participa.core import migrations
 
     migrations.downgrade(current_app._get_current_object(), revision)  # type: ignore[attr-defined]
+
+
+@db_cli.command("grant")
+@click.option("--role", default="participa_app", show_default=True, help="The role the application runs as.")
+@click.option(
+    "--password-env",
+    metavar="VARIABLE",
+    help="Create the role if it does not exist (LOGIN) and set its password from this environment variable.",
+)
+def db_grant(role: str, password_env: str | None) -> None:
+    """PostgreSQL: give the application's role what it needs and, on the audit tables, only
+    SELECT and INSERT. Run it as the owner of the schema after every `flask db upgrade`
+    (privileges are granted on the tables that exist when it runs). Idempotent."""
+    import os
+
+    from participa.audit.privileges import PrivilegeError, ensure_role, grant_app_role
+
+    engine = db.engine()
+    if engine.dialect.name != "postgresql":
+        click.echo("La base no es PostgreSQL: no hay roles que configurar.")
+        return
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            click.echo(f"Falta la variable de entorno {password_env} con la contraseña del rol.", err=True)
+            sys.exit(1)
+    try:
+        with engine.begin() as connection:
+            created = ensure_role(connection, role, password)[0] if password_env else False
+            result = grant_app_role(connection, role)
+    except PrivilegeError as error:
+        click.echo(f"No se aplicaron los permisos: {error}.", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Rol {result.role}{' creado' if created else ''}: lectura y escritura en {result.tables} tablas del "
+        f"esquema {result.schema}; en audit_events, audit_blocks y audit_seals solo SELECT e INSERT."
+    )
 
 
 @territory_cli.command("load")
@@ -114,24 +153,56 @@ def totp_code(email: str) -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Verify the hash chain; name the first broken link. Exit status 1 when broken."""
-    from participa.audit.operations import verify
+@click.option(
+    "--heads",
+    "heads_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    help="Saved heads to check too: the JSON of /auditoria/bloques.json, or lines 'block_id hash' ('-' reads stdin).",
+)
+def audit_verify(heads_file: Any) -> None:
+    """Verify the hash chain; name the first broken link. With --heads, also check that the chain
+    still passes through every saved head, naming each block missing or different. Exit status
+    1 when anything fails."""
+    from participa.audit import rules
+    from participa.audit.operations import check_saved_heads, verify
 
+    saved = None
+    if heads_file is not None:
+        try:
+            saved = rules.parse_saved_heads(heads_file.read())
+        except rules.SavedHeadsError as error:
+            click.echo(f"No se pudo leer el archivo de cabezas guardadas: {error}.", err=True)
+            sys.exit(2)
     result = verify(db.session())
+    mismatches = check_saved_heads(db.session(), saved) if saved is not None else []
     db.session.rollback()  # read only: release the database at once
     if result.ok:
         click.echo(
             f"Cadena íntegra: {result.blocks} bloques, {result.events} eventos sellados, "
             f"{result.unsealed} por sellar. Cabeza: {result.head}"
         )
-        return
-    brk = result.first_break
-    assert brk is not None
-    parts = [f"bloque {brk.block_id}" if brk.block_id else "", f"evento {brk.event_id}" if brk.event_id else ""]
-    where = ", ".join(part for part in parts if part)
-    click.echo(f"Primer enlace roto: {where or 'registro'}: {brk.reason}.", err=True)
-    sys.exit(1)
+    else:
+        brk = result.first_break
+        assert brk is not None
+        parts = [f"bloque {brk.block_id}" if brk.block_id else "", f"evento {brk.event_id}" if brk.event_id else ""]
+        where = ", ".join(part for part in parts if part)
+        click.echo(f"Primer enlace roto: {where or 'registro'}: {brk.reason}.", err=True)
+    if saved is not None:
+        blocks = len({head.block_id for head in saved})
+        for mismatch in mismatches:
+            current = f", actual {mismatch.current}" if mismatch.current else ""
+            click.echo(
+                f"Cabeza guardada del bloque {mismatch.block_id}: {mismatch.reason} "
+                f"(guardado {mismatch.saved}{current}).",
+                err=True,
+            )
+        if mismatches:
+            wrong = len({m.block_id for m in mismatches})
+            click.echo(f"Cabezas guardadas: {wrong} de {blocks} bloques no coinciden con la cadena.", err=True)
+        else:
+            click.echo(f"Cabezas guardadas: todas coinciden con la cadena ({blocks} bloques revisados).")
+    if not result.ok or mismatches:
+        sys.exit(1)
 
 
 @audit_cli.command("seal")

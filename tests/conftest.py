@@ -2,7 +2,10 @@
 
 Leg ``embedded`` (default): a temporary SQLite file, tasks in-process.
 Leg ``postgres``: PostgreSQL and Redis from TEST_DATABASE_URL / TEST_REDIS_URL; tasks go to
-Redis and a real ``celery worker`` process (tests/worker) runs them.
+Redis and a real ``celery worker`` process (tests/worker) runs them. As in production, the
+owner of the schema (the user of TEST_DATABASE_URL) migrates and grants, and the application
+under test, with its workers and servers, connects as the restricted role ``participa_app``
+(``flask db grant``); a test that needs the owner uses ``owner_engine``.
 
 Each test runs inside a transaction that is rolled back (the session joins it with savepoints),
 so tests see an empty, migrated database with the 52 comunas and nothing else.
@@ -25,6 +28,7 @@ from participa.core import db
 
 LEG = os.environ.get("PARTICIPA_TEST_LEG", "embedded")
 ROOT = Path(__file__).resolve().parent.parent
+APP_ROLE = "participa_app"  # the restricted role of the application on the PostgreSQL leg
 
 
 def _postgres_url() -> str:
@@ -42,7 +46,10 @@ def _recreate_postgres_database(url: str) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if LEG == "postgres":
-        return [f"participa leg: postgres: database {_postgres_url()}, broker {os.environ.get('TEST_REDIS_URL')}"]
+        return [
+            f"participa leg: postgres: database {_postgres_url()} (the application as role {APP_ROLE}), "
+            f"broker {os.environ.get('TEST_REDIS_URL')}"
+        ]
     return ["participa leg: embedded: database SQLite (temporary file), broker none (tasks in-process)"]
 
 
@@ -76,13 +83,46 @@ def app_config(database_url: str) -> dict[str, object]:
     return config
 
 
+def _migrate_and_grant(owner_url: str) -> str:
+    """As the owner: migrate, create the application's role if missing (trust authentication on
+    127.0.0.1: no password) and grant it what ``flask db grant`` grants. Answers the URL the
+    application under test connects with: the same database as that role."""
+    from participa.audit.privileges import ensure_role, grant_app_role
+    from participa.core import migrations
+
+    owner = create_app(app_config(owner_url))
+    engine = owner.extensions["participa.engine"]
+    try:
+        with owner.app_context():
+            migrations.upgrade(owner)
+        with engine.begin() as connection:
+            ensure_role(connection, APP_ROLE)
+            grant_app_role(connection, APP_ROLE)
+    finally:
+        engine.dispose()
+    return sa.make_url(owner_url).set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if LEG == "postgres":
         url = _postgres_url()
         _recreate_postgres_database(url)
-        return url
+        return _migrate_and_grant(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'participa-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def owner_engine(app: Flask) -> Iterator[sa.Engine]:
+    """The schema owner's engine (TEST_DATABASE_URL), for what the application's role may not do:
+    tampering with the audit log, checking the triggers. On SQLite, with no roles, the
+    application's engine."""
+    if LEG != "postgres":
+        yield app.extensions["participa.engine"]
+        return
+    engine = db.create_engine(_postgres_url())
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -149,6 +189,7 @@ pytest_plugins = [
     "tests.fixtures.registry",
     "tests.fixtures.processes",
     "tests.fixtures.consultations",
+    "tests.fixtures.services",
 ]
 
 

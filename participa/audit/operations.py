@@ -8,8 +8,9 @@ a lock of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -214,3 +215,77 @@ def head(session: Session) -> str:
 
 def latest_block(session: Session) -> AuditBlock | None:
     return session.execute(sa.select(AuditBlock).order_by(AuditBlock.id.desc()).limit(1)).scalar()
+
+
+# --- the public list of blocks and heads saved by anyone ----------------------------------------
+
+BLOCK_COLUMNS = (
+    AuditBlock.id,
+    AuditBlock.sealed_at,
+    AuditBlock.event_count,
+    AuditBlock.previous_hash,
+    AuditBlock.block_hash,
+)
+
+
+def block_total(session: Session) -> int:
+    """How many blocks are sealed. Blocks are numbered 1, 2, 3... with no gap (the verifier
+    checks it), so this is the newest block's number: one index lookup, however long the log."""
+    return session.execute(sa.select(sa.func.coalesce(sa.func.max(AuditBlock.id), 0))).scalar_one()
+
+
+def blocks_newest_first(session: Session, *, up_to: int, limit: int) -> list[sa.Row[Any]]:
+    """At most ``limit`` blocks numbered ``up_to`` or lower, newest first (a page of the list)."""
+    return list(
+        session.execute(
+            sa.select(*BLOCK_COLUMNS).where(AuditBlock.id <= up_to).order_by(AuditBlock.id.desc()).limit(limit)
+        )
+    )
+
+
+def iter_blocks(session: Session, *, after: int = 0, up_to: int, chunk: int = 1000) -> Iterator[sa.Row[Any]]:
+    """Blocks numbered above ``after`` and up to ``up_to``, oldest first, read ``chunk`` at a time
+    by number (each read is an index range), so that the list streams in flat memory."""
+    last = after
+    while last < up_to:
+        rows = session.execute(
+            sa.select(*BLOCK_COLUMNS)
+            .where(AuditBlock.id > last, AuditBlock.id <= up_to)
+            .order_by(AuditBlock.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def block_item(row: sa.Row[Any]) -> dict[str, Any]:
+    """One block as the public JSON carries it: times in UTC, ISO 8601."""
+    return {
+        "id": row.id,
+        "sealed_at": row.sealed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "event_count": row.event_count,
+        "previous_hash": row.previous_hash,
+        "block_hash": row.block_hash,
+    }
+
+
+def current_heads(session: Session, block_ids: Iterable[int], *, chunk: int = 1000) -> dict[int, rules.BlockRecord]:
+    """The blocks with these numbers as they are now (absent ones are left out)."""
+    wanted = sorted(set(block_ids))
+    found: dict[int, rules.BlockRecord] = {}
+    for start in range(0, len(wanted), chunk):
+        rows = session.execute(
+            sa.select(AuditBlock.id, AuditBlock.previous_hash, AuditBlock.block_hash, AuditBlock.event_count).where(
+                AuditBlock.id.in_(wanted[start : start + chunk])
+            )
+        )
+        for row in rows:
+            found[row.id] = rules.BlockRecord(row.id, row.previous_hash, row.block_hash, row.event_count)
+    return found
+
+
+def check_saved_heads(session: Session, saved: list[rules.SavedHead]) -> list[rules.HeadMismatch]:
+    """Each saved head (what a citizen downloaded earlier) that the chain no longer passes through."""
+    return rules.compare_heads(saved, current_heads(session, (head.block_id for head in saved)))

@@ -4,11 +4,17 @@ An event's hash covers its sequence number, time, actor, action, object and payl
 hash covers its number, the previous block's hash and its events' hashes in order, so changing,
 removing or reordering any sealed event breaks its block, and rewriting a block breaks every
 later one (DESIGN §4, Audit).
+
+Whoever holds the database could still rewrite an event and re-seal every block from there on:
+the chain would check as intact. Every block's head is public (/auditoria/bloques), so a head
+saved earlier by anyone catches that: :func:`compare_heads` names each saved head the chain no
+longer passes through.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,3 +111,123 @@ def verify_chain(
             return
         previous = block.block_hash
         expected_id += 1
+
+
+# --- heads that someone saved ------------------------------------------------------------------
+
+HEAD_MISSING = "el bloque ya no existe en la cadena"
+HEAD_DIFFERENT = "el hash del bloque no coincide con el guardado"
+HEAD_PREVIOUS_DIFFERENT = "el enlace con el bloque anterior no coincide con el guardado"
+
+_HEX = frozenset("0123456789abcdef")
+
+
+class SavedHeadsError(ValueError):
+    """A file of saved heads that cannot be read; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class SavedHead:
+    """A block head that someone saved: the block's number, its hash and, when the saved copy
+    carries it (the JSON download does), the hash of the block before it."""
+
+    block_id: int
+    block_hash: str
+    previous_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class HeadMismatch:
+    """A saved head the chain no longer passes through: which block, why, and both hashes."""
+
+    block_id: int
+    reason: str
+    saved: str
+    current: str | None
+
+
+def _hash(value: Any, where: str) -> str:
+    if not isinstance(value, str) or len(value.strip()) != 64 or not set(value.strip().lower()) <= _HEX:
+        raise SavedHeadsError(f"{where}: el hash debe tener 64 caracteres hexadecimales")
+    return value.strip().lower()
+
+
+def _block_id(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SavedHeadsError(f"{where}: el número de bloque debe ser un entero positivo")
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise SavedHeadsError(f"{where}: el número de bloque debe ser un entero positivo")
+    return int(text)
+
+
+def _heads_from_json(data: Any) -> list[SavedHead]:
+    items = data.get("blocks") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise SavedHeadsError('el JSON debe ser el de /auditoria/bloques.json (un objeto con "blocks") o una lista')
+    heads = []
+    for index, item in enumerate(items, start=1):
+        where = f"bloque {index} de la lista"
+        if not isinstance(item, dict) or "block_hash" not in item or not ("id" in item or "block_id" in item):
+            raise SavedHeadsError(f'{where}: se esperaba un objeto con "id" y "block_hash"')
+        previous = item.get("previous_hash")
+        heads.append(
+            SavedHead(
+                block_id=_block_id(item.get("id", item.get("block_id")), where),
+                block_hash=_hash(item["block_hash"], where),
+                previous_hash=None if previous is None else _hash(previous, where),
+            )
+        )
+    return heads
+
+
+def _heads_from_lines(text: str) -> list[SavedHead]:
+    heads = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if not content:
+            continue
+        fields = content.replace(",", " ").replace(";", " ").split()
+        where = f"línea {number}"
+        if len(fields) != 2:
+            raise SavedHeadsError(f"{where}: se esperaba «número_de_bloque hash»")
+        heads.append(SavedHead(_block_id(fields[0], where), _hash(fields[1], where)))
+    return heads
+
+
+def parse_saved_heads(text: str) -> list[SavedHead]:
+    """Read saved heads: the JSON of /auditoria/bloques.json (or a list of its block objects), or
+    lines ``block_id hash`` (blank lines and ``#`` comments are skipped). Raises
+    :class:`SavedHeadsError` naming the line or list item that is wrong, or when there is none."""
+    text = text.removeprefix("\ufeff")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise SavedHeadsError(f"el archivo no es un JSON válido: {error}") from None
+        heads = _heads_from_json(data)
+    else:
+        heads = _heads_from_lines(text)
+    if not heads:
+        raise SavedHeadsError("el archivo no contiene ninguna cabeza guardada")
+    return heads
+
+
+def compare_heads(saved: Iterable[SavedHead], current: Mapping[int, BlockRecord]) -> list[HeadMismatch]:
+    """Each saved head the chain does not pass through, in block order: the block is missing,
+    its hash differs or (when the saved copy has it) the hash it links to differs.
+
+    ``current`` maps block numbers to the blocks as they are now; it needs to hold only the
+    saved numbers. An empty answer means the chain still passes through every saved head."""
+    mismatches: set[HeadMismatch] = set()
+    for head in saved:
+        block = current.get(head.block_id)
+        if block is None:
+            mismatches.add(HeadMismatch(head.block_id, HEAD_MISSING, head.block_hash, None))
+        elif block.block_hash != head.block_hash:
+            mismatches.add(HeadMismatch(head.block_id, HEAD_DIFFERENT, head.block_hash, block.block_hash))
+        elif head.previous_hash is not None and block.previous_hash != head.previous_hash:
+            mismatches.add(
+                HeadMismatch(head.block_id, HEAD_PREVIOUS_DIFFERENT, head.previous_hash, block.previous_hash)
+            )
+    return sorted(mismatches, key=lambda m: (m.block_id, m.reason, m.saved))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from participa.audit import operations as audit
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
 from participa.core import db
+
+AUDIT_TABLES = ("audit_events", "audit_blocks", "audit_seals")
 
 
 @pytest.fixture()
@@ -42,23 +45,57 @@ def _seal_all(sess: Session) -> None:
 
 
 @contextmanager
-def tampering(app: Flask) -> Iterator[sa.Connection]:
-    """A transaction with the append-only triggers switched off, rolled back at the end: what
-    someone with direct database access could do."""
-    engine = app.extensions["participa.engine"]
-    with engine.connect() as connection:
+def tampering(owner_engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction of the schema's owner with the append-only triggers switched off, rolled
+    back at the end: what someone holding the owner's credentials could do (the application's
+    own role may not touch a trigger: test_audit_roles.py)."""
+    with owner_engine.connect() as connection:
         transaction = connection.begin()
-        if engine.dialect.name == "postgresql":
-            for table in ("audit_events", "audit_seals"):
+        if owner_engine.dialect.name == "postgresql":
+            for table in AUDIT_TABLES:
                 connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
         else:
-            connection.exec_driver_sql("DROP TRIGGER audit_events_no_update")
-            connection.exec_driver_sql("DROP TRIGGER audit_events_no_delete")
+            for table in AUDIT_TABLES:
+                connection.exec_driver_sql(f"DROP TRIGGER {table}_no_update")
+                connection.exec_driver_sql(f"DROP TRIGGER {table}_no_delete")
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         try:
             yield connection
         finally:
             transaction.rollback()
+
+
+def rewrite_and_reseal(connection: sa.Connection, event_id: int, payload: dict[str, object]) -> int:
+    """Inside :func:`tampering`: rewrite a sealed event, delete its block and every later one and
+    seal again with the real sealing code, then switch the triggers back on. The chain then
+    verifies as intact. Answers the number of the block that held the event."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:  # keep the application's sealer out while the chain is rebuilt
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(audit.SEAL_LOCK_KEY)))
+    block_id = connection.execute(sa.select(AuditSeal.block_id).where(AuditSeal.event_id == event_id)).scalar_one()
+    connection.execute(sa.update(AuditEvent).where(AuditEvent.id == event_id).values(payload=payload))
+    connection.execute(sa.delete(AuditSeal).where(AuditSeal.block_id >= block_id))
+    connection.execute(sa.delete(AuditBlock).where(AuditBlock.id >= block_id))
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as sealer:
+        while audit.seal(sealer).sealed:
+            pass
+        sealer.commit()
+    if postgres:
+        for table in AUDIT_TABLES:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+    return block_id
+
+
+@contextmanager
+def cli_session_on(connection: sa.Connection) -> Iterator[None]:
+    """Commands run inside the test's connection (they see the tampering)."""
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session.configure(bind=None)
 
 
 def test_sealed_events_verify_and_head_is_the_newest_block(real_session: Session) -> None:
@@ -87,11 +124,11 @@ def test_each_block_links_to_the_previous_one(real_session: Session) -> None:
     assert last_two[0].previous_hash == last_two[1].block_hash
 
 
-def test_verify_names_the_first_tampered_event(app: Flask, real_session: Session) -> None:
+def test_verify_names_the_first_tampered_event(owner_engine: sa.Engine, real_session: Session) -> None:
     ids = _append(real_session, 3)
     _seal_all(real_session)
     victim = ids[1]
-    with tampering(app) as connection, Session(bind=connection) as inspector:
+    with tampering(owner_engine) as connection, Session(bind=connection) as inspector:
         connection.execute(sa.update(AuditEvent).where(AuditEvent.id == victim).values(payload={"n": 999}))
         result = audit.verify(inspector)
     assert not result.ok
@@ -103,10 +140,10 @@ def test_verify_names_the_first_tampered_event(app: Flask, real_session: Session
     assert result.first_break.block_id == block_of_victim
 
 
-def test_verify_reports_a_deleted_sealed_event(app: Flask, real_session: Session) -> None:
+def test_verify_reports_a_deleted_sealed_event(owner_engine: sa.Engine, real_session: Session) -> None:
     ids = _append(real_session, 2)
     _seal_all(real_session)
-    with tampering(app) as connection, Session(bind=connection) as inspector:
+    with tampering(owner_engine) as connection, Session(bind=connection) as inspector:
         if connection.dialect.name == "postgresql":
             # The seal's foreign key protects the event; remove the constraint's guard too.
             connection.exec_driver_sql("SET session_replication_role = replica")
@@ -117,7 +154,9 @@ def test_verify_reports_a_deleted_sealed_event(app: Flask, real_session: Session
     assert result.first_break.event_id == ids[0]
 
 
-def test_cli_verify_exits_nonzero_and_names_the_broken_link(app: Flask, real_session: Session) -> None:
+def test_cli_verify_exits_nonzero_and_names_the_broken_link(
+    app: Flask, owner_engine: sa.Engine, real_session: Session
+) -> None:
     ids = _append(real_session, 2)
     _seal_all(real_session)
     runner = app.test_cli_runner()
@@ -125,15 +164,9 @@ def test_cli_verify_exits_nonzero_and_names_the_broken_link(app: Flask, real_ses
     assert clean.exit_code == 0, clean.output
     assert "Cadena íntegra" in clean.output
 
-    with tampering(app) as connection:
+    with tampering(owner_engine) as connection, cli_session_on(connection):
         connection.execute(sa.update(AuditEvent).where(AuditEvent.id == ids[0]).values(action="otra.cosa"))
-        db.session.remove()
-        db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
-        try:
-            broken = runner.invoke(args=["audit", "verify"])
-        finally:
-            db.session.remove()
-            db.session.configure(bind=None)
+        broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert f"evento {ids[0]}" in broken.output
 
@@ -147,19 +180,19 @@ def test_cli_verify_exits_nonzero_and_names_the_broken_link(app: Flask, real_ses
         "DELETE FROM audit_seals",
     ],
 )
-def test_database_refuses_changes_to_the_log(app: Flask, real_session: Session, statement: str) -> None:
+def test_database_refuses_changes_to_the_log(owner_engine: sa.Engine, real_session: Session, statement: str) -> None:
+    """Even the owner's statements are refused by the triggers (the application's role is refused
+    before that, by its privileges: test_audit_roles.py)."""
     _append(real_session, 1)
     _seal_all(real_session)
-    engine = app.extensions["participa.engine"]
-    with engine.connect() as connection, connection.begin(), pytest.raises(sa.exc.DatabaseError) as refused:
+    with owner_engine.connect() as connection, connection.begin(), pytest.raises(sa.exc.DatabaseError) as refused:
         connection.exec_driver_sql(statement)
     assert "append-only" in str(refused.value)
 
 
 @pytest.mark.postgres
-def test_postgresql_refuses_truncate_of_the_log(app: Flask) -> None:
-    engine = app.extensions["participa.engine"]
-    with engine.connect() as connection, connection.begin(), pytest.raises(sa.exc.DatabaseError) as refused:
+def test_postgresql_refuses_truncate_of_the_log(owner_engine: sa.Engine) -> None:
+    with owner_engine.connect() as connection, connection.begin(), pytest.raises(sa.exc.DatabaseError) as refused:
         connection.exec_driver_sql("TRUNCATE audit_events CASCADE")
     assert "append-only" in str(refused.value)
 
@@ -191,3 +224,92 @@ def test_an_event_rolled_back_with_its_change_leaves_no_trace(session: Session) 
     session.rollback()
     after = session.execute(sa.select(sa.func.count()).select_from(AuditEvent)).scalar_one()
     assert after == before
+
+
+# --- heads saved by anyone (issue #10: audit anchoring) -------------------------------------------
+
+
+def _download_blocks(app: Flask) -> str:
+    response = app.test_client().get("/auditoria/bloques.json")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_saved_heads_catch_a_rewrite_and_reseal_that_plain_verify_misses(
+    app: Flask, owner_engine: sa.Engine, real_session: Session, tmp_path: Path
+) -> None:
+    """Whoever holds the owner's credentials rewrites a sealed event and re-seals from its block
+    on: `flask audit verify` finds an intact chain. A citizen who saved the heads before (the
+    JSON download, or one line "block hash") catches it, and the command names the block."""
+    ids = _append(real_session, 3)
+    _seal_all(real_session)
+    _append(real_session, 2)
+    _seal_all(real_session)
+    victim = ids[1]
+    victim_block = real_session.execute(sa.select(AuditSeal.block_id).where(AuditSeal.event_id == victim)).scalar_one()
+    victim_hash = real_session.get(AuditBlock, victim_block).block_hash
+    real_session.rollback()  # end the read (on SQLite every transaction holds the write lock)
+
+    saved_json = tmp_path / "bloques.json"
+    saved_json.write_text(_download_blocks(app), encoding="utf-8")
+    saved_line = tmp_path / "cabeza.txt"
+    saved_line.write_text(f"# guardada antes\n{victim_block} {victim_hash}\n", encoding="utf-8")
+
+    runner = app.test_cli_runner()
+    for path in (saved_json, saved_line):
+        before = runner.invoke(args=["audit", "verify", "--heads", str(path)])
+        assert before.exit_code == 0, before.output
+        assert "coinciden con la cadena" in before.output
+
+    with tampering(owner_engine) as connection, cli_session_on(connection):
+        assert rewrite_and_reseal(connection, victim, {"n": 999, "texto": "reescrito"}) == victim_block
+        plain = runner.invoke(args=["audit", "verify"])
+        assert plain.exit_code == 0, plain.output  # the re-sealed chain looks intact
+        assert "Cadena íntegra" in plain.output
+        from_json = runner.invoke(args=["audit", "verify", "--heads", str(saved_json)])
+        from_line = runner.invoke(args=["audit", "verify", "--heads", str(saved_line)])
+
+    for caught in (from_json, from_line):
+        assert caught.exit_code == 1, caught.output
+        assert f"Cabeza guardada del bloque {victim_block}: el hash del bloque no coincide con el guardado" in (
+            caught.output
+        )
+        assert victim_hash in caught.output
+    # Blocks before the rewritten one still match: only it and later ones are named.
+    assert f"bloque {victim_block - 1}:" not in from_json.output
+    # Outside the tampering transaction, nothing happened.
+    after = runner.invoke(args=["audit", "verify", "--heads", str(saved_json)])
+    assert after.exit_code == 0, after.output
+
+
+def test_cli_verify_heads_names_a_block_that_is_gone(app: Flask, real_session: Session, tmp_path: Path) -> None:
+    _append(real_session, 1)
+    _seal_all(real_session)
+    newest = real_session.execute(sa.select(sa.func.max(AuditBlock.id))).scalar_one()
+    real_session.rollback()
+    saved = tmp_path / "cabezas.txt"
+    saved.write_text(f"{newest + 1000} {'ab' * 32}\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--heads", str(saved)])
+    assert result.exit_code == 1
+    assert f"Cabeza guardada del bloque {newest + 1000}: el bloque ya no existe en la cadena" in result.output
+
+
+def test_cli_verify_heads_refuses_a_file_it_cannot_read(app: Flask, tmp_path: Path) -> None:
+    saved = tmp_path / "cabezas.txt"
+    saved.write_text("1 no-es-un-hash\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--heads", str(saved)])
+    assert result.exit_code == 2
+    assert "línea 1" in result.output
+
+
+def test_blocks_are_listed_oldest_first_in_chunks_up_to_a_fixed_block(real_session: Session) -> None:
+    for _ in range(3):
+        _append(real_session, 1)
+        _seal_all(real_session)
+    total = audit.block_total(real_session)
+    assert total == real_session.execute(sa.select(sa.func.count()).select_from(AuditBlock)).scalar_one()
+    listed = [row.id for row in audit.iter_blocks(real_session, up_to=total, chunk=2)]
+    assert listed == list(range(1, total + 1))
+    assert [row.id for row in audit.iter_blocks(real_session, after=total - 2, up_to=total - 1, chunk=2)] == [total - 1]
+    newest = audit.blocks_newest_first(real_session, up_to=total, limit=2)
+    assert [row.id for row in newest] == [total, total - 1]
