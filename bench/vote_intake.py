@@ -81,6 +81,7 @@ PASSWORD = "una clave larga de prueba para la carga"  # noqa: S105 (scratch acco
 SECRET_KEY = "bench-vote-intake-secret-key-not-for-production"  # noqa: S105 (scratch server)
 USER_AGENT = "participa-bench/1.0"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 IDLE_REOPEN = 1.0  # seconds; gunicorn closes keep-alive connections idle for 2 s (its default)
@@ -192,6 +193,7 @@ class Voter:
     user_id: int = 0
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str = ""
+    submission: str = ""  # the confirm form's one-time token: a replayed confirm is one ballot
     signed_in: bool = False
     prepared: bool = False
     voted: bool = False
@@ -355,6 +357,7 @@ def make_jobs(consultation_id: int, question_ids: list[int]):
         form.update({f"q-{q}": voter.choice for q in question_ids})
         if step:
             form["step"] = step
+            form["submission"] = voter.submission
         return form
 
     async def prepare(conn: Connection, voter: Voter) -> float | None:
@@ -371,6 +374,10 @@ def make_jobs(consultation_id: int, question_ids: list[int]):
         update_cookies(voter.cookies, review)
         if review.status != 200 or 'name="step" value="confirm"' not in review.text:
             raise Failure(f"review answered {review.status}")
+        token = SUBMISSION.search(review.text)
+        if token is None:
+            raise Failure("the review page has no submission token")
+        voter.submission = token.group(1)
         voter.prepared = True
         return latency
 

@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import participa.accounts.tasks
     import participa.audit.tasks
     import participa.consultations.tasks
+    import participa.core.tasks
     import participa.mail.tasks
     import participa.projects.tasks
     import participa.proposals.tasks

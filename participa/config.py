@@ -135,6 +135,8 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "AUDIT_SEAL_INTERVAL": float(_env("AUDIT_SEAL_INTERVAL", "5")),
         # Seconds between two runs of the beat task that queues vote receipt e-mails.
         "RECEIPT_MAIL_INTERVAL": float(_env("RECEIPT_MAIL_INTERVAL", "5")),
+        # Seconds between two runs of the beat task that publishes tasks the broker missed.
+        "OUTBOX_INTERVAL": float(_env("OUTBOX_INTERVAL", "10")),
         # Mail: SMTP when MAIL_SERVER is set, otherwise the local outbox (never in production).
         "MAIL_BACKEND": "smtp" if mail_server else "outbox",
         "MAIL_SERVER": mail_server,

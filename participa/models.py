@@ -6,7 +6,8 @@ from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
 from participa.commitments.models import Commitment
 from participa.consultations.models import Consultation, PowerIndex, Question, RollEntry
 from participa.core.db import Base
-from participa.mail.models import OutboxMessage
+from participa.core.outbox import QueuedTask
+from participa.mail.models import MailMessage, OutboxMessage
 from participa.projects.models import Project, ProjectAttachment
 from participa.proposals.models import Proposal, ProposalSupport
 from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
@@ -28,6 +29,7 @@ __all__ = [
     "ImportBatch",
     "ImportRow",
     "LoginAttempt",
+    "MailMessage",
     "Organisation",
     "OutboxMessage",
     "PowerIndex",
@@ -36,6 +38,7 @@ __all__ = [
     "Proposal",
     "ProposalSupport",
     "Question",
+    "QueuedTask",
     "Representation",
     "RoleAssignment",
     "RollEntry",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import segno
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -21,7 +21,7 @@ from participa.accounts.forms import (
 )
 from participa.accounts.models import User
 from participa.accounts.rules import PASSWORD_MIN_LENGTH, needs_second_factor
-from participa.core import db
+from participa.core import db, outbox
 from participa.core.db import utcnow
 from participa.core.i18n import select_locale
 from participa.core.security import MFA_SESSION_KEY, acting_user, second_factor_passed
@@ -70,6 +70,8 @@ def _identity(user_id: object) -> tuple[int, int] | None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    if g.get("plain_page"):  # an error page that must not read the database: nobody is loaded
+        return None
     identity = _identity(user_id)
     if identity is None:
         return None
@@ -264,10 +266,7 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         # The same work whatever the address: the lookup and the e-mail happen in a task.
-        from participa.accounts.tasks import password_reset_mail
-
-        email, locale = form.email.data, select_locale()
-        db.after_commit(lambda: password_reset_mail.delay(email, locale))
+        outbox.enqueue("accounts.password_reset_mail", form.email.data, select_locale())
         db.session.commit()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     status = 400 if request.method == "POST" else 200

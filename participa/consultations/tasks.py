@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from participa.consultations import operations
 from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
-from participa.core import db
+from participa.core import db, outbox
 from participa.core.db import utcnow
 from participa.core.i18n import in_language_of
 from participa.core.web import external_url
@@ -17,15 +17,12 @@ ADVANCE_LOCK_KEY = 7_431_002
 
 
 def enqueue_follow_up(consultation_id: int, target: Phase) -> None:
-    """After a phase change has committed: its task, and the e-mail to representatives."""
+    """With a phase change, in its transaction: its task, and the e-mail to representatives,
+    published once the change has committed (participa/core/outbox.py)."""
     name = operations.follow_up(target)
-    if name == "consultations.freeze_roll":
-        freeze_roll.delay(consultation_id)
-    elif name == "voting.close_consultation":
-        from participa.voting.tasks import close_consultation
-
-        close_consultation.delay(consultation_id)
-    notify_phase.delay(consultation_id, target.value)
+    if name is not None:
+        outbox.enqueue(name, consultation_id)
+    outbox.enqueue("consultations.notify_phase", consultation_id, target.value)
 
 
 @shared_task(name="consultations.advance_phases", ignore_result=True)
@@ -50,7 +47,7 @@ def advance_phases() -> int:
         except operations.ConsultationError:
             session.rollback()
             continue
-        db.after_commit(lambda cid=consultation_id, t=target: enqueue_follow_up(cid, t))
+        enqueue_follow_up(consultation_id, target)
         session.commit()
         changed += 1
     session.commit()
@@ -60,8 +57,8 @@ def advance_phases() -> int:
 @shared_task(name="consultations.freeze_roll", ignore_result=True)
 def freeze_roll(consultation_id: int) -> None:
     """Freeze the roll when voting opens (idempotent), then compute the power index."""
-    operations.freeze_roll(db.session(), consultation_id)
-    db.after_commit(lambda: power_index.delay(consultation_id))
+    if operations.freeze_roll(db.session(), consultation_id):
+        outbox.enqueue("consultations.power_index", consultation_id)
     db.session.commit()
 
 

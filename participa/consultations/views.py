@@ -297,7 +297,7 @@ def advance(consultation_id: int):
         return redirect(url_for("consultations.manage", consultation_id=consultation_id))
     from participa.consultations.tasks import enqueue_follow_up
 
-    db.after_commit(lambda: enqueue_follow_up(consultation_id, target))
+    enqueue_follow_up(consultation_id, target)
     db.session.commit()
     flash(_("Etapa cambiada a: %(phase)s.", phase=PHASE_LABELS[target]), "success")
     return redirect(url_for("consultations.manage", consultation_id=consultation_id))

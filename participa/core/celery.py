@@ -82,6 +82,16 @@ def celery_settings(app: Flask) -> dict[str, Any]:
                 "schedule": app.config["AUDIT_SEAL_INTERVAL"],
                 "options": {"queue": QUEUE_DEFAULT, "expires": app.config["AUDIT_SEAL_INTERVAL"] * 4},
             },
+            "outbox-publish": {
+                "task": "outbox.publish",
+                "schedule": app.config["OUTBOX_INTERVAL"],
+                "options": {"queue": QUEUE_DEFAULT, "expires": app.config["OUTBOX_INTERVAL"] * 4},
+            },
+            "mail-resend": {
+                "task": "mail.resend",
+                "schedule": 60.0,
+                "options": {"queue": QUEUE_MAIL, "expires": 240},
+            },
             "voting-mail-receipts": {
                 "task": "voting.mail_receipts",
                 "schedule": app.config["RECEIPT_MAIL_INTERVAL"],

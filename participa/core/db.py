@@ -88,10 +88,12 @@ class AppSession(Session):
 
     def rollback(self) -> None:
         self.info.pop("after_commit", None)
+        self.info.pop("outbox_rows", None)
         super().rollback()
 
     def close(self) -> None:
         self.info.pop("after_commit", None)
+        self.info.pop("outbox_rows", None)
         super().close()
 
 

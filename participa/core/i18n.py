@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, force_locale
 from flask_login import current_user
 
@@ -19,6 +19,8 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
+    if g.get("plain_page"):  # an error page rendered without the database: no account to read
+        return request.accept_languages.best_match(list(languages), default="es_CL") or "es_CL"
     if current_user.is_authenticated and getattr(current_user, "locale", None) in languages:
         return current_user.locale
     return request.accept_languages.best_match(list(languages), default="es_CL") or "es_CL"

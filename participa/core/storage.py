@@ -3,6 +3,7 @@ id, read back only through views that check permission."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -52,9 +53,12 @@ def save_upload(stream: BinaryIO, kind: str, *, suffix: str, max_bytes: int) -> 
     """Copy an upload to disk in blocks, hashing as it goes; refuses (and removes) a file over
     ``max_bytes`` or an empty one."""
     name = secrets.token_hex(16) + suffix
-    path = upload_dir(kind) / name
     digest = hashlib.sha256()
     size = 0
+    try:
+        path = upload_dir(kind) / name
+    except OSError as error:
+        raise UploadError("unavailable") from error
     try:
         with path.open("xb") as out:
             while block := stream.read(_COPY_BLOCK):
@@ -65,6 +69,11 @@ def save_upload(stream: BinaryIO, kind: str, *, suffix: str, max_bytes: int) -> 
                 out.write(block)
         if size == 0:
             raise UploadError("empty")
+    except OSError as error:
+        # A folder that is read-only or a disk that is full: nothing is kept, the person is told.
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        raise UploadError("unavailable") from error
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -66,6 +68,13 @@ def client_ip() -> str:
 
 def _error(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors.html", status=status, title=title, message=message), status
+
+
+def plain_error(status: int, title: str, message: str) -> tuple[str, int]:
+    """An error page that reads nothing from the database (not even who is signed in): it must
+    render when the database is what failed."""
+    g.plain_page = True
+    return render_template("errors.html", status=status, title=title, message=message, plain=True), status
 
 
 def init_app(app: Flask) -> None:
@@ -144,9 +153,31 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(_e: Exception) -> tuple[str, int]:
-        db.session.rollback()
-        return _error(
+        g.plain_page = True  # before any translation: choosing the language must not read the account
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return plain_error(
             500,
             _("Error interno"),
             _("Algo falló de nuestro lado. No se guardó ningún cambio; intente de nuevo en unos minutos."),
         )
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _database_unavailable(_e: Exception) -> tuple[str, int, dict[str, str]]:
+        """The database is down or unreachable: say so, in the reader's language, without
+        touching it again; the pool reconnects by itself once it is back (pool_pre_ping)."""
+        g.plain_page = True
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        body, status = plain_error(
+            503,
+            _("Servicio no disponible por un momento"),
+            _(
+                "No podemos comunicarnos con nuestra base de datos en este momento. Espere un minuto y "
+                "vuelva a intentarlo. Si estaba votando, revise después en «Mis votos» si su voto quedó "
+                "registrado; si no está, vote de nuevo."
+            ),
+        )
+        return body, status, {"Retry-After": "30"}

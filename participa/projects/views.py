@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.commitments.operations import list_commitments
-from participa.core import db, storage
+from participa.core import db, outbox, storage
 from participa.core.security import acting_user, role_required
 from participa.projects import labels, operations, rules
 from participa.projects.forms import AttachmentForm, ConfirmForm, ProjectForm
@@ -22,6 +22,10 @@ MESSAGES = {
     "not_withdrawable": _l("El proyecto ya no se puede retirar."),
     "unknown_commitment": _l("Uno de los compromisos elegidos no existe."),
     "attachment_too_large": _l("El archivo supera los 20 MB."),
+    "attachment_unavailable": _l(
+        "No pudimos guardar el archivo por un problema de nuestro servidor. No se guardó ningún cambio: "
+        "inténtelo de nuevo en unos minutos."
+    ),
     "attachment_empty": _l("El archivo está vacío."),
     "attachment_type": _l("El archivo debe ser PDF, JPG o PNG."),
 }
@@ -114,10 +118,8 @@ def submit_project(project_id: int):
         db.session.rollback()
         flash(str(MESSAGES[error.code]), "error")
         return redirect(url_for("projects.show_project", project_id=project.id))
-    from participa.projects.tasks import evaluate_project
-
     project_id = project.id
-    db.after_commit(lambda: evaluate_project.delay(project_id))
+    outbox.enqueue("projects.evaluate", project_id)
     db.session.commit()
     flash(_("Proyecto enviado. La revisión de admisibilidad se hace en segundo plano."), "success")
     return redirect(url_for("projects.show_project", project_id=project_id))
@@ -156,6 +158,8 @@ def add_attachment(project_id: int):
             db.session.rollback()
             db.session.refresh(project)
             form.file.errors = [str(MESSAGES[error.code])]
+            if error.code == "attachment_unavailable":
+                return _show(project, attachment_form=form, status=503)
         else:
             db.session.commit()
             flash(_("Documento adjuntado."), "success")

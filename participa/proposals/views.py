@@ -9,7 +9,7 @@ from wtforms.fields import SelectChoice
 from participa.accounts.rules import Role
 from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
-from participa.core import db
+from participa.core import db, outbox
 from participa.core.db import utcnow
 from participa.core.security import acting_user, role_required
 from participa.proposals import operations
@@ -90,10 +90,8 @@ def file_proposal(consultation_id: int):
         db.session.rollback()
         form.form_errors.append(str(MESSAGES[error.code]))
         return list_proposals(consultation_id, form, 403 if error.code == "not_authorised" else 400)
-    from participa.proposals.tasks import evaluate_proposal
-
     proposal_id = proposal.id
-    db.after_commit(lambda: evaluate_proposal.delay(proposal_id))
+    outbox.enqueue("proposals.evaluate", proposal_id)
     db.session.commit()
     flash(
         _(

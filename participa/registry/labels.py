@@ -84,6 +84,10 @@ REPRESENTATION_STATUS_LABELS = {
 STRUCTURE_MESSAGES = {
     "empty": _l("El archivo está vacío."),
     "too_large": _l("El archivo es demasiado grande."),
+    "unavailable": _l(
+        "No pudimos guardar el archivo por un problema de nuestro servidor. No se guardó ningún cambio: "
+        "inténtelo de nuevo en unos minutos."
+    ),
     "encoding": _l("No se pudo leer el archivo: guárdelo como CSV en UTF-8 o Windows-1252."),
     "no_delimiter": _l("No se encontraron columnas: el archivo debe ser CSV separado por punto y coma o por comas."),
     "missing_columns": _l("Faltan columnas obligatorias: %(detail)s. Revise los nombres de la primera fila."),

@@ -4,7 +4,7 @@ import time
 
 from celery import shared_task
 
-from participa.core import db
+from participa.core import db, outbox
 from participa.core.celery import TASK_SOFT_TIME_LIMIT
 from participa.registry import operations
 
@@ -21,9 +21,11 @@ def import_batch(batch_id: int) -> None:
     deadline = time.monotonic() + WORK_BUDGET_SECONDS
     while True:
         result = operations.process_next_chunk(db.session(), batch_id)
+        if not result.finished and time.monotonic() > deadline:
+            # The rest goes to a continuation, queued with this chunk's commit.
+            outbox.enqueue("registry.import_batch", batch_id)
+            db.session.commit()
+            return
         db.session.commit()
         if result.finished:
-            return
-        if time.monotonic() > deadline:
-            import_batch.delay(batch_id)
             return

@@ -23,7 +23,7 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.audit.models import AuditEvent
-from participa.core import db, storage
+from participa.core import db, outbox, storage
 from participa.core.security import acting_user, role_required
 from participa.core.tabular import csv_chunks
 from participa.core.web import page_number
@@ -56,6 +56,10 @@ MESSAGES = {
     "organisation_dissolved": _l("La organización figura como disuelta."),
     "already_requested": _l("Ya tiene una solicitud en revisión o aprobada para esa organización."),
     "document_too_large": _l("El documento supera los 10 MB."),
+    "document_unavailable": _l(
+        "No pudimos guardar el archivo por un problema de nuestro servidor. No se guardó ningún cambio: "
+        "inténtelo de nuevo en unos minutos."
+    ),
     "document_empty": _l("El documento está vacío."),
     "document_type": _l("El documento debe ser PDF, JPG o PNG."),
     "not_pending": _l("La solicitud ya fue resuelta."),
@@ -95,14 +99,13 @@ def list_imports():
             db.session.rollback()
             message = labels.STRUCTURE_MESSAGES.get(error.code, labels.STRUCTURE_MESSAGES["malformed"])
             form.file.errors = [str(message) % {"detail": error.detail}]
-            status = 400
+            status = 503 if error.code == "unavailable" else 400
         else:
-            from participa.registry.tasks import import_batch
-
-            batch_id = batch.id
-            db.after_commit(lambda: import_batch.delay(batch_id))
+            # Published once the batch is committed; if the broker is down just then, as soon as
+            # it is back: the batch page shows it queued meanwhile.
+            outbox.enqueue("registry.import_batch", batch.id)
             db.session.commit()
-            return redirect(url_for("registry.show_import", batch_id=batch_id))
+            return redirect(url_for("registry.show_import", batch_id=batch.id))
     elif request.method == "POST":
         status = 400
     batches = db.session.execute(sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(30)).scalars().all()
@@ -326,7 +329,7 @@ def my_organisations():
             db.session.rollback()
             field = form.document if error.code.startswith("document_") else form.rut
             field.errors = [*field.errors, str(MESSAGES[error.code])]
-            status = 400
+            status = 503 if error.code == "document_unavailable" else 400
         else:
             db.session.commit()
             flash(_("Solicitud enviada. El equipo del catastro la revisará y le avisaremos por correo."), "success")

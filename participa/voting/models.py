@@ -27,6 +27,13 @@ class Ballot(Base):
     receipt_code: Mapped[str] = mapped_column(sa.String(24), unique=True)
     # SHA-256 of the receipt code: the ballot's public name on the trackers list.
     tracker: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The one-time token of the confirm form that cast it: the same form sent again (a double
+    # click, a retried request) finds this ballot instead of casting another.
+    submission: Mapped[str | None] = mapped_column(sa.String(43), unique=True)
+    # The ballot's verdict, copied at close from its votes' (counted, superseded, not_admitted)
+    # with the reason of a refusal: the public trackers list reads the ballots alone.
+    verdict: Mapped[str | None] = mapped_column(sa.String(12))
+    refusal: Mapped[str | None] = mapped_column(sa.String(30))
     # Set once a worker has queued the receipt e-mail (voting.mail_receipts); online only.
     receipt_mailed_at: Mapped[datetime | None]
 
@@ -34,6 +41,10 @@ class Ballot(Base):
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("channel").in_(["online", "in_person"]), name="channel_known"),
+        sa.CheckConstraint(
+            sa.or_(sa.column("verdict").is_(None), sa.column("verdict").in_(["counted", "superseded", "not_admitted"])),
+            name="verdict_known",
+        ),
         sa.Index("ix_ballots_consultation_organisation", "consultation_id", "organisation_id"),
         sa.Index(
             "ix_ballots_receipt_pending",

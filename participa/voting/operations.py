@@ -30,6 +30,12 @@ from participa.voting import records, rules
 from participa.voting.models import Ballot, TallyResult, Vote
 
 
+def _integrity_code(error: IntegrityError) -> str:
+    """Which unique rule refused a ballot: its confirm form was already used (``duplicate``), or
+    another ballot of the organisation won the race (``concurrent``)."""
+    return "duplicate" if "submission" in str(error.orig) else "concurrent"
+
+
 class VotingError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -125,6 +131,7 @@ def cast_ballot(
     answers: Mapping[int, str],
     now: datetime,
     secret_key: str,
+    submission: str | None = None,
 ) -> Ballot:
     """Record an organisation's answers in the request's transaction (never only in the broker).
 
@@ -134,6 +141,8 @@ def cast_ballot(
     marked superseded; under 'first' a second ballot is refused. On PostgreSQL the online path
     (:func:`cast_online`) runs the same checks in the database function ``cast_online_ballot``
     (migration 0009), without the lock: the index alone refuses the second of two ballots."""
+    if submission is not None and session.execute(sa.select(Ballot.id).where(Ballot.submission == submission)).first():
+        raise VotingError("duplicate")
     check_ballot(
         session,
         actor=actor,
@@ -174,6 +183,7 @@ def cast_ballot(
         channel="online",
         receipt_code=code,
         tracker=rules.tracker_of(code),
+        submission=submission,
     )
     ballot.votes = [
         Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
@@ -183,7 +193,7 @@ def cast_ballot(
     try:
         session.flush()
     except IntegrityError as error:
-        raise VotingError("concurrent") from error
+        raise VotingError(_integrity_code(error)) from error
     # The choice and the receipt code stay out of the audit log (DESIGN §4: the code is the
     # organisation's secret, and under a secret ballot nothing pairs it with a choice).
     audit.record(
@@ -198,7 +208,7 @@ def cast_ballot(
 
 _CAST_ONLINE_BALLOT = sa.text(
     "SELECT cast_online_ballot(:consultation, :organisation, :user, :version, CAST(:questions AS integer[]), "
-    "CAST(:choices AS text[]), :now, :receipt, :tracker)"
+    "CAST(:choices AS text[]), :now, :receipt, :tracker, :submission)"
 ).bindparams(sa.bindparam("now", type_=UTCDateTime()))
 
 
@@ -212,6 +222,7 @@ def cast_online(
     answers: Mapping[int, str],
     now: datetime,
     secret_key: str,
+    submission: str | None = None,
 ) -> str:
     """Cast a ballot for the person signed in with this session, and return its receipt code.
 
@@ -221,7 +232,8 @@ def cast_online(
     in autocommit when ``session`` has no transaction yet (:func:`participa.core.db.statement_connection`):
     the ballot is then committed when this returns. Elsewhere the same rules run through
     :func:`cast_ballot` in the session's transaction. Refusals raise :class:`VotingError` with
-    the same codes, plus ``signed_out`` and ``not_found`` (no such consultation, or a draft).
+    the same codes, plus ``signed_out``, ``not_found`` (no such consultation, or a draft) and
+    ``duplicate`` (this ``submission`` token already cast a ballot: nothing new is written).
     Two ballots of one organisation at the same instant: the database function does not wait
     for the first, the unique index of effective votes refuses the second (``concurrent``).
     The receipt e-mail is queued by a worker (task ``voting.mail_receipts``)."""
@@ -240,6 +252,7 @@ def cast_online(
             answers=answers,
             now=now,
             secret_key=secret_key,
+            submission=submission,
         ).receipt_code
     receipt = receipt_for(
         secret_key,
@@ -264,10 +277,11 @@ def cast_online(
                     "now": now,
                     "receipt": receipt,
                     "tracker": rules.tracker_of(receipt),
+                    "submission": submission,
                 },
             ).scalar_one()
     except IntegrityError as error:
-        raise VotingError("concurrent") from error
+        raise VotingError(_integrity_code(error)) from error
     if status != "ok":
         raise VotingError(status)
     return receipt
@@ -398,20 +412,12 @@ def ballots_for_representative(session: Session, user: User) -> list[tuple[Organ
             Ballot.cast_at,
             Ballot.channel,
             Ballot.tracker,
-            *records.status_columns(),
+            Ballot.verdict,
+            Ballot.refusal,
+            records.effective_column(),
         )
         .join(Consultation, Consultation.id == Ballot.consultation_id)
-        .join(Vote, Vote.ballot_id == Ballot.id)
         .where(Ballot.organisation_id.in_([org.id for org in current]))
-        .group_by(
-            Ballot.id,
-            Ballot.organisation_id,
-            Ballot.consultation_id,
-            Consultation.title,
-            Ballot.cast_at,
-            Ballot.channel,
-            Ballot.tracker,
-        )
         .order_by(Ballot.cast_at.desc(), Ballot.id.desc())
     ).all()
     visible = {row.id for row in rows if rules.authorised_at(periods.get(row.organisation_id, []), row.cast_at)}
@@ -427,7 +433,7 @@ def ballots_for_representative(session: Session, user: User) -> list[tuple[Organ
             answers.setdefault(ballot_id, []).append((title, choice))
     by_org: dict[int, list[OwnBallot]] = {org.id: [] for org in current}
     for row in rows:
-        status, reason = records.status_of(row.all_effective, row.unjudged, row.all_admitted, row.refusal)
+        status, reason = records.status_of(row.effective, row.verdict, row.refusal)
         by_org[row.organisation_id].append(
             OwnBallot(
                 row.consultation_id,
@@ -581,8 +587,8 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
 
 
 def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
-    """Copy each vote's verdict of this run, and the reason of a refusal, onto the vote, in one
-    statement."""
+    """Copy each vote's verdict of this run, and the reason of a refusal, onto the vote, then each
+    ballot's onto the ballot (what the public trackers list shows): one statement each."""
     params = {"run": run, "consultation": consultation_id}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
@@ -593,6 +599,16 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
             ),
             params,
         )
+        session.execute(
+            sa.text(
+                "UPDATE ballots SET verdict = CASE WHEN a.ok THEN 'counted' WHEN a.refusal = 'superseded' "
+                "THEN 'superseded' ELSE 'not_admitted' END, refusal = a.refusal "
+                "FROM (SELECT ballot_id, bool_and(admitted) AS ok, min(refusal) FILTER (WHERE NOT admitted) AS refusal "
+                "FROM votes WHERE consultation_id = :consultation GROUP BY ballot_id) a "
+                "WHERE a.ballot_id = ballots.id"
+            ),
+            params,
+        )
         # The statistics must see the rows just written, or the count plans for a handful.
         session.execute(sa.text("ANALYZE votes"))
     else:
@@ -600,6 +616,15 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
             sa.text(
                 "UPDATE votes SET (admitted, refusal) = (SELECT d.admissible, d.reason FROM admissibility_decisions d "
                 "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id) "
+                "WHERE consultation_id = :consultation"
+            ),
+            params,
+        )
+        refused = "(SELECT min(v.refusal) FROM votes v WHERE v.ballot_id = ballots.id AND NOT v.admitted)"
+        session.execute(
+            sa.text(
+                f"UPDATE ballots SET refusal = {refused}, verdict = CASE WHEN {refused} IS NULL THEN 'counted' "  # noqa: S608
+                f"WHEN {refused} = 'superseded' THEN 'superseded' ELSE 'not_admitted' END "
                 "WHERE consultation_id = :consultation"
             ),
             params,

@@ -136,26 +136,21 @@ def roll_items(session: Session, consultation_id: int) -> Iterator[dict[str, Any
         last = page[-1][0]
 
 
-def status_columns() -> list[Any]:
-    """Per ballot: whether all its votes are effective, whether any awaits its verdict, whether
-    all are admitted, and the reason of a refusal."""
-    return [
-        sa.func.min(sa.case((Vote.effective, 1), else_=0)).label("all_effective"),
-        sa.func.max(sa.case((Vote.admitted.is_(None), 1), else_=0)).label("unjudged"),
-        sa.func.min(sa.case((Vote.admitted, 1), else_=0)).label("all_admitted"),
-        sa.func.min(Vote.refusal).label("refusal"),
-    ]
+def effective_column() -> Any:
+    """Whether any vote of the ballot is still effective (not superseded by a later ballot)."""
+    return sa.exists().where(Vote.ballot_id == Ballot.id, Vote.effective).label("effective")
 
 
-def status_of(all_effective: Any, unjudged: Any, all_admitted: Any, refusal: str | None) -> tuple[str, str | None]:
-    return rules.ballot_status(bool(all_effective), None if unjudged else bool(all_admitted), refusal)
+def status_of(effective: Any, verdict: str | None, refusal: str | None) -> tuple[str, str | None]:
+    """A ballot's public status: before close from whether it was superseded, after close from
+    the verdict copied onto it."""
+    return rules.ballot_status(bool(effective), None if verdict is None else verdict == rules.COUNTED, refusal)
 
 
 def tracker_query(consultation_id: int) -> sa.Select[Any]:
-    """Ballots of a consultation with their weight and status columns, by tracker."""
+    """Ballots of a consultation with their weight and status, by tracker."""
     return (
-        sa.select(Ballot.tracker, RollEntry.weight, *status_columns())
-        .join(Vote, Vote.ballot_id == Ballot.id)
+        sa.select(Ballot.tracker, RollEntry.weight, Ballot.verdict, Ballot.refusal, effective_column())
         .outerjoin(
             RollEntry,
             sa.and_(
@@ -163,13 +158,12 @@ def tracker_query(consultation_id: int) -> sa.Select[Any]:
             ),
         )
         .where(Ballot.consultation_id == consultation_id)
-        .group_by(Ballot.id, Ballot.tracker, RollEntry.weight)
         .order_by(Ballot.tracker)
     )
 
 
 def tracker_item(row: Any) -> dict[str, Any]:
-    status, reason = status_of(row.all_effective, row.unjudged, row.all_admitted, row.refusal)
+    status, reason = status_of(row.effective, row.verdict, row.refusal)
     return {"tracker": row.tracker, "weight": weight_text(row.weight), "status": status, "reason": reason}
 
 

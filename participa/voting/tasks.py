@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
-from participa.core import db
+from participa.core import db, outbox
 from participa.core.celery import TASK_SOFT_TIME_LIMIT
 from participa.core.db import utcnow
 from participa.core.i18n import in_language_of
@@ -40,10 +40,11 @@ def close_consultation(consultation_id: int) -> None:
     run = operations.close_run(consultation_id)
     deadline = time.monotonic() + WORK_BUDGET_SECONDS
     while not operations.judge_votes(session, consultation, run, max_votes=JUDGE_CHUNK):
-        session.commit()
         if time.monotonic() > deadline:
-            close_consultation.delay(consultation_id)
+            outbox.enqueue("voting.close_consultation", consultation_id)
+            session.commit()
             return
+        session.commit()
     session.commit()
     operations.close_consultation(session, consultation_id)
     session.commit()

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+import secrets
+
 import sqlalchemy as sa
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
@@ -27,6 +30,8 @@ MESSAGES = {
     "incomplete": _l("Responda todas las preguntas: aprobar, rechazar o abstenerse."),
     "bad_choice": _l("Una de las respuestas no es válida."),
     "already_voted": _l("Esa organización ya votó, y en esta consulta el voto no se puede cambiar."),
+    "no_submission": _l("La confirmación no es válida. Revise su voto otra vez y confírmelo."),
+    "duplicate": _l("Ese voto ya estaba registrado: no se registró dos veces."),
     "concurrent": _l(
         "Otra persona registró un voto de esta organización en este mismo momento. Revise sus "
         "comprobantes y vuelva a intentarlo si corresponde."
@@ -103,6 +108,9 @@ def vote(consultation_id: int):
         organisation = db.session.get(Organisation, organisation_id)
         return render_template(
             "voting/confirm.html",
+            # One token per reviewed ballot: the same confirmation sent twice (a double click, a
+            # retried request) is one ballot.
+            submission=secrets.token_urlsafe(24),
             consultation=consultation,
             organisation=organisation,
             answers=answers,
@@ -124,9 +132,12 @@ def _confirm(consultation_id: int):
     if consultation_id > INT4_MAX:
         abort(404)
     organisation_id = _organisation_posted()
+    submission = request.form.get("submission", "")
     try:
         if organisation_id is None:
             raise operations.VotingError("not_authorised")
+        if not SUBMISSION.fullmatch(submission):
+            raise operations.VotingError("no_submission")
         receipt_code = operations.cast_online(
             db.session(),
             user_id=identity[0],
@@ -136,6 +147,7 @@ def _confirm(consultation_id: int):
             answers=_posted_answers(),
             now=utcnow(),
             secret_key=current_app.config["SECRET_KEY"],
+            submission=submission,
         )
     except operations.VotingError as error:
         db.session.rollback()
@@ -144,6 +156,10 @@ def _confirm(consultation_id: int):
             return login_manager.unauthorized()
         if error.code == "not_found":
             abort(404)
+        if error.code == "duplicate":
+            # The same confirmation again: it was cast once; show what the first one showed.
+            flash(str(MESSAGES["duplicate"]), "info")
+            return redirect(url_for("voting.new_receipt", consultation_id=consultation_id))
         return _ballot_page(published(consultation_id), BallotForm(), error.code)
     if current_app.config["TASKS_EAGER"]:
         db.after_commit(mail_receipts.delay, once=True)  # no beat in embedded mode
@@ -172,6 +188,7 @@ def _ballot_page(consultation: Consultation, form: BallotForm, error: str | None
 
 
 RECEIPT_KEY = "receipt_once"
+SUBMISSION = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def new_receipt(consultation_id: int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,8 @@ def post_vote(
         data["organisation"] = organisation
     if confirm:
         data["step"] = "confirm"
+        # What the review page hands out: one token per reviewed ballot.
+        data["submission"] = secrets.token_urlsafe(24)
     data.update(extra)
     return client.post(path, data=data)
 

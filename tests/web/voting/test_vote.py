@@ -346,6 +346,7 @@ def test_a_session_ended_elsewhere_cannot_confirm_a_vote(browser_a, session, vot
             "csrf_token": token,
             "organisation": org_a.id,
             "step": "confirm",
+            "submission": "s" * 32,
             **{f"q-{q}": "approve" for q in voting.question_ids},
         },
     )
@@ -374,3 +375,34 @@ def test_a_receipt_code_is_found_whatever_its_spelling(browser_a, voting: Open, 
     assert page.status_code == 200
     assert ballot.tracker in text(page)
     assert "Recibido" in text(page)
+
+
+# --- the same confirmation sent twice ------------------------------------------------------------
+
+
+def test_a_confirmation_sent_again_casts_one_ballot_and_says_so(browser_a, voting: Open, org_a):
+    """A double click, or a request the browser retries: the review page's one-time token makes
+    the second one find the first ballot instead of casting another (issue #11)."""
+    answers = approve_all(voting)
+    first = post_vote(browser_a, voting.id, org_a.id, answers, confirm=True, submission="t" * 32)
+    assert first.status_code == 302
+    for _ in range(9):
+        again = post_vote(browser_a, voting.id, org_a.id, answers, confirm=True, submission="t" * 32)
+        assert again.status_code == 302
+        assert location_path(again) == f"/consultas/{voting.id}/comprobante/nuevo"
+    (ballot,) = ballots(voting.id)
+    page = text(browser_a.get(f"/consultas/{voting.id}/comprobante/nuevo", follow_redirects=True))
+    assert "Ese voto ya estaba registrado: no se registró dos veces." in page or ballot.receipt_code in page
+
+
+def test_a_confirmation_without_its_token_is_refused_and_stores_nothing(browser_a, voting: Open, org_a):
+    response = post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True, submission="")
+    assert response.status_code == 400
+    assert "Revise su voto otra vez" in text(response)
+    assert_nothing_stored(voting)
+
+
+def test_two_confirmations_with_different_tokens_are_two_ballots(browser_a, voting: Open, org_a):
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    assert len(ballots(voting.id)) == 2
