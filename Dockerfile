@@ -39,4 +39,4 @@ RUN mkdir -p /app/instance && chown participa:participa /app/instance
 USER participa
 EXPOSE 8000
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "3", "--threads", "8", "--access-logfile", "-", "wsgi:app"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from participa.audit import rules
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
 from participa.core import db
+from participa.core.db import utcnow
 
 SEAL_BATCH = 5000
 SEAL_LOCK_KEY = 7_431_001  # pg advisory lock id of the sealer
@@ -82,6 +83,12 @@ def seal(session: Session) -> SealResult:
     On PostgreSQL only events of transactions that can no longer be running are taken
     (transaction id below the snapshot's xmin), in transaction order: an event whose transaction
     commits late is sealed in a later block, never skipped.
+
+    After a restore into a new cluster the transaction ids start again below the cursor: the
+    cluster's own id is then below the cursor's, and the events written since (ids above the
+    cursor's, since the sequence was restored) are taken by id among the unsealed ones; events
+    written before the dump and never sealed carry ids of the old cluster, above its current
+    one, and count as final (issue #11).
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
@@ -93,11 +100,21 @@ def seal(session: Session) -> SealResult:
     cursor_id = last.cursor_event_id if last else 0
     query = sa.select(AuditEvent)
     if postgres:
-        xmin = session.execute(sa.text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")).scalar_one()
-        query = query.where(
-            sa.tuple_(AuditEvent.txid, AuditEvent.id) > sa.tuple_(sa.literal(cursor_txid), sa.literal(cursor_id)),
-            AuditEvent.txid < xmin,
-        ).order_by(AuditEvent.txid, AuditEvent.id)
+        xmin, current = session.execute(
+            sa.text(
+                "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint, (pg_current_xact_id()::text)::bigint"
+            )
+        ).one()
+        unsealed = ~sa.exists().where(AuditSeal.event_id == AuditEvent.id)
+        after_cursor = sa.tuple_(AuditEvent.txid, AuditEvent.id) > sa.tuple_(
+            sa.literal(cursor_txid), sa.literal(cursor_id)
+        )
+        final = sa.or_(AuditEvent.txid < xmin, AuditEvent.txid > current)  # done here, or before a restore
+        if current < cursor_txid:  # restored into a cluster whose ids restarted below the cursor
+            candidates = sa.or_(after_cursor, sa.and_(AuditEvent.id > cursor_id, AuditEvent.txid < xmin))
+        else:
+            candidates = after_cursor
+        query = query.where(candidates, final, unsealed).order_by(AuditEvent.txid, AuditEvent.id)
     else:
         query = query.where(AuditEvent.id > cursor_id).order_by(AuditEvent.id)
     events = list(session.execute(query.limit(SEAL_BATCH)).scalars())
@@ -189,14 +206,34 @@ class Verification:
     first_break: rules.Break | None
 
 
-def verify(session: Session) -> Verification:
-    """Check the whole chain and name the first broken link."""
+# Events are sealed within seconds; one still unsealed after this long means sealing stopped (a
+# sealer that cannot see them, as after a restore) or someone slipped it in past the sealer.
+UNSEALED_GRACE = timedelta(minutes=10)
+
+
+def verify(session: Session, *, now: datetime | None = None) -> Verification:
+    """Check the whole chain and name the first broken link; events left unsealed beyond
+    UNSEALED_GRACE also fail it."""
     first_break = next(rules.verify_chain(_blocks(session)), None)
     blocks = session.execute(sa.select(sa.func.count()).select_from(AuditBlock)).scalar_one()
     sealed = session.execute(sa.select(sa.func.count()).select_from(AuditSeal)).scalar_one()
     total = session.execute(sa.select(sa.func.count()).select_from(AuditEvent)).scalar_one()
     if first_break is None and sealed > total:
         first_break = rules.Break(None, None, "hay sellos de eventos que ya no existen")
+    if first_break is None:
+        stale = session.execute(
+            sa.select(sa.func.min(AuditEvent.id), sa.func.count()).where(
+                ~sa.exists().where(AuditSeal.event_id == AuditEvent.id),
+                AuditEvent.occurred_at < (now or utcnow()) - UNSEALED_GRACE,
+            )
+        ).one()
+        if stale[1]:
+            first_break = rules.Break(
+                None,
+                stale[0],
+                f"{stale[1]} eventos siguen sin sellar después de {int(UNSEALED_GRACE.total_seconds() // 60)} "
+                "minutos: el sellado se detuvo o alguien los agregó por fuera",
+            )
     return Verification(
         ok=first_break is None,
         blocks=blocks,

@@ -32,8 +32,12 @@ from participa.voting.models import Ballot, TallyResult, Vote
 
 def _integrity_code(error: IntegrityError) -> str:
     """Which unique rule refused a ballot: its confirm form was already used (``duplicate``), or
-    another ballot of the organisation won the race (``concurrent``)."""
-    return "duplicate" if "submission" in str(error.orig) else "concurrent"
+    another ballot of the organisation won the race (``concurrent``). Read from the constraint's
+    name on PostgreSQL (the message also quotes the whole statement), from the message on SQLite."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    if constraint is not None:
+        return "duplicate" if constraint == "uq_ballots_submission" else "concurrent"
+    return "duplicate" if "ballots.submission" in str(error.orig) else "concurrent"
 
 
 class VotingError(Exception):
@@ -609,8 +613,9 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
             ),
             params,
         )
-        # The statistics must see the rows just written, or the count plans for a handful.
-        session.execute(sa.text("ANALYZE votes"))
+        # The statistics must see the rows just written, or the count plans for a handful. Only the
+        # owner may ANALYZE: analyze_votes() (migration 0011) does it for the application's role.
+        session.execute(sa.text("SELECT analyze_votes()"))
     else:
         session.execute(
             sa.text(

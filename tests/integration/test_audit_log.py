@@ -313,3 +313,19 @@ def test_blocks_are_listed_oldest_first_in_chunks_up_to_a_fixed_block(real_sessi
     assert [row.id for row in audit.iter_blocks(real_session, after=total - 2, up_to=total - 1, chunk=2)] == [total - 1]
     newest = audit.blocks_newest_first(real_session, up_to=total, limit=2)
     assert [row.id for row in newest] == [total, total - 1]
+
+
+def test_verify_fails_on_events_left_unsealed_beyond_the_grace_period(session: Session) -> None:
+    """Events are sealed within seconds: one still unsealed long after means sealing stopped (as
+    after a restore, issue #11) or an event slipped in past the sealer."""
+    from datetime import timedelta
+
+    from participa.core.db import utcnow
+
+    event = audit.record("test.late", actor=None, object_type="test", object_id=1, session=session)
+    session.flush()
+    fresh = audit.verify(session, now=utcnow())
+    assert fresh.first_break is None or fresh.first_break.event_id != event.id, "not yet: within the grace"
+    later = audit.verify(session, now=utcnow() + audit.UNSEALED_GRACE + timedelta(minutes=1))
+    assert not later.ok
+    assert later.first_break is not None and "sin sellar" in later.first_break.reason

@@ -39,6 +39,14 @@ def client(app, session):
     return fresh_client(app)
 
 
+@pytest.fixture(autouse=True)
+def account_tasks_in_process(app, monkeypatch):
+    """The reset request only queues a task, which looks the address up. On the PostgreSQL leg
+    it runs here, in the test's transaction (which no worker process can see); the worker still
+    delivers the message it queues."""
+    monkeypatch.setitem(app.config, "TASKS_EAGER", True)
+
+
 def post_login(client, email, password, **extra):
     token = csrf_token(client, "/cuenta/ingresar")
     return client.post("/cuenta/ingresar", data={"email": email, "password": password, "csrf_token": token, **extra})

@@ -17,7 +17,7 @@ from flask import Flask
 from participa.consultations import operations as consultations
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
-from participa.consultations.tasks import enqueue_follow_up
+from participa.consultations.tasks import advance_phases
 from participa.core import db
 from participa.core.db import utcnow
 from participa.mail.models import OutboxMessage
@@ -116,12 +116,9 @@ def test_submit_to_binding_verdict_with_real_workers(app: Flask, workers, long_w
         # Voting opens when the schedule says so: the roll is frozen by a worker.
         while utcnow() < consultation.voting_at:
             time.sleep(0.5)
-        consultation = fresh(Consultation, consultation_id)
-        consultations.change_phase(
-            db.session(), actor=None, consultation=consultation, target=Phase.VOTING, now=utcnow()
-        )
-        db.session.commit()
-        enqueue_follow_up(consultation_id, Phase.VOTING)
+        # What beat runs every minute: it moves the phase and queues the roll's freezing with it.
+        assert advance_phases() >= 1
+        assert fresh(Consultation, consultation_id).phase == "voting"
         wait_for(lambda: fresh(Consultation, consultation_id).roll_frozen_at is not None, 60, "the roll", long_worker)
         on_roll = db.session.execute(
             sa.select(sa.func.count()).select_from(RollEntry).where(RollEntry.consultation_id == consultation_id)

@@ -34,15 +34,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.commits]
 
 @contextmanager
 def another_app(app: Flask, folder: Path, **config: Any) -> Iterator[Flask]:
-    """An application of its own (another database or broker); the session's application stays
-    Celery's default afterwards (creating an app makes its Celery the default)."""
+    """An application of its own (another database or broker); the session's application is
+    Celery's default and current app again afterwards."""
     other = create_app({**app_config(app.config["DATABASE_URL"]), **config})
     other.instance_path = str(folder)
     other.test_client_class = FreshClient
     try:
         yield other
     finally:
+        # A new Celery app makes itself both the default and this thread's current app.
         app.extensions["celery"].set_default()
+        app.extensions["celery"].set_current()
         other.extensions["participa.engine"].dispose()
 
 
