@@ -97,12 +97,10 @@ def _check_key(name: str, key: str) -> None:
         )
 
 
-def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    overrides = dict(overrides or {})
-    production = (overrides.get("ENV") or _env("PARTICIPA_ENV", "development")) == "production"
-    database_url = overrides.get("DATABASE_URL") or _env("DATABASE_URL") or (f"sqlite:///{INSTANCE / 'participa.db'}")
-    redis_url = overrides.get("REDIS_URL", _env("REDIS_URL"))
-
+def _secret_keys(overrides: dict[str, Any], production: bool) -> dict[str, Any]:
+    """The key that signs sessions and the older keys still accepted after a rotation (newest
+    first). Production refuses a missing or weak key; elsewhere a missing key is made once and
+    kept in instance/."""
     secret_key = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret_key:
         if production:
@@ -112,8 +110,6 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "Production mode requires SECRET_KEY."
             )
         secret_key = _dev_secret_key()
-
-    # Keys still accepted to read sessions signed before a rotation (newest first).
     fallbacks = overrides.get("SECRET_KEY_FALLBACKS")
     if fallbacks is None:
         fallbacks = [k.strip() for k in (_env("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()]
@@ -121,23 +117,31 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         _check_key("SECRET_KEY", secret_key)
         for key in fallbacks:
             _check_key("SECRET_KEY_FALLBACKS", key)
+    return {"SECRET_KEY": secret_key, "SECRET_KEY_FALLBACKS": list(fallbacks)}
 
-    mail_server = overrides.get("MAIL_SERVER", _env("MAIL_SERVER")) or None
-    config: dict[str, Any] = {
-        "ENV": "production" if production else "development",
-        "SECRET_KEY": secret_key,
-        "SECRET_KEY_FALLBACKS": list(fallbacks),
-        "DATABASE_URL": database_url,
+
+def _backends(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The database, the broker and the beat intervals. Tasks run in-process whenever there is
+    no broker: the embedded default."""
+    redis_url = overrides.get("REDIS_URL", _env("REDIS_URL"))
+    return {
+        "DATABASE_URL": overrides.get("DATABASE_URL")
+        or _env("DATABASE_URL")
+        or f"sqlite:///{INSTANCE / 'participa.db'}",
         "REDIS_URL": redis_url,
-        # Tasks run in-process whenever there is no broker: the embedded default. Links in
-        # e-mails and QR codes are built on PUBLIC_URL, never on the request's Host header.
         "TASKS_EAGER": _bool(_env("TASKS_EAGER"), default=redis_url is None),
         "AUDIT_SEAL_INTERVAL": float(_env("AUDIT_SEAL_INTERVAL", "5")),
         # Seconds between two runs of the beat task that queues vote receipt e-mails.
         "RECEIPT_MAIL_INTERVAL": float(_env("RECEIPT_MAIL_INTERVAL", "5")),
         # Seconds between two runs of the beat task that publishes tasks the broker missed.
         "OUTBOX_INTERVAL": float(_env("OUTBOX_INTERVAL", "10")),
-        # Mail: SMTP when MAIL_SERVER is set, otherwise the local outbox (never in production).
+    }
+
+
+def _mail(overrides: dict[str, Any]) -> dict[str, Any]:
+    """SMTP when MAIL_SERVER is set, otherwise the local outbox (never in production)."""
+    mail_server = overrides.get("MAIL_SERVER", _env("MAIL_SERVER")) or None
+    return {
         "MAIL_BACKEND": "smtp" if mail_server else "outbox",
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(_env("MAIL_PORT", "587")),
@@ -147,10 +151,16 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_USERNAME": _env("MAIL_USERNAME"),
         "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "Participa <no-responder@participa.invalid>"),
+    }
+
+
+def _web(production: bool) -> dict[str, Any]:
+    """Links, sessions and cookies, request limits and languages. Cookies are HttpOnly and
+    SameSite=Lax everywhere, and secure (with HSTS) in production."""
+    return {
         # Links in e-mails and QR codes are built on PUBLIC_URL, never on the request's Host
         # header (which an attacker can choose: password-reset poisoning).
         "PUBLIC_URL": (_env("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        # Sessions and cookies.
         "SESSION_COOKIE_NAME": "participa_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -167,24 +177,35 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "HSTS": production,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024))),
-        # Babel.
         "BABEL_DEFAULT_LOCALE": "es_CL",
         "BABEL_DEFAULT_TIMEZONE": "America/Santiago",
         "LANGUAGES": {"es_CL": "Español", "en": "English"},
-        # Login throttling: per e-mail and client together (whether or not the account exists),
-        # with a wait that doubles after each failure beyond the free ones, and per client.
+    }
+
+
+def _throttling() -> dict[str, Any]:
+    """Sign-in throttling: per e-mail and client together (whether or not the account exists),
+    with a wait that doubles after each failure beyond the free ones, and per client; wrong
+    second-factor codes lock it per account; a cap on password checks in flight."""
+    return {
         "LOGIN_FREE_FAILURES": int(_env("LOGIN_FREE_FAILURES", "3")),
         "LOGIN_FIRST_DELAY_SECONDS": int(_env("LOGIN_FIRST_DELAY_SECONDS", "2")),
         "LOGIN_MAX_DELAY_MINUTES": int(_env("LOGIN_MAX_DELAY_MINUTES", "15")),
         "LOGIN_MAX_FAILURES_PER_IP": int(_env("LOGIN_MAX_FAILURES_PER_IP", "30")),
         "LOGIN_IP_WINDOW_MINUTES": int(_env("LOGIN_IP_WINDOW_MINUTES", "15")),
-        # The second factor: wrong codes lock it per account (only someone who has the password
-        # gets there).
+        # Only someone who has the password gets to the second factor.
         "TOTP_MAX_FAILURES": int(_env("TOTP_MAX_FAILURES", "5")),
         "TOTP_LOCKOUT_MINUTES": int(_env("TOTP_LOCKOUT_MINUTES", "15")),
         # Password checks (argon2) in flight per process: beyond it a sign-in answers 503 with
         # Retry-After, so a storm of sign-ins never takes every worker from the votes.
         "LOGIN_CONCURRENCY": int(_env("LOGIN_CONCURRENCY", "1")),
+    }
+
+
+def _accounts() -> dict[str, Any]:
+    """Password hashing, staff session limits, the proxies believed, and how long e-mailed
+    links last."""
+    return {
         # argon2id cost of new password hashes: OWASP's minimum (19 MiB, 2 passes, 1 lane) unless
         # raised; a stored hash of other parameters is redone at its owner's next sign-in.
         "ARGON2_MEMORY_KIB": int(_env("ARGON2_MEMORY_KIB", "19456")),
@@ -199,13 +220,22 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PASSWORD_RESET_HOURS": int(_env("PASSWORD_RESET_HOURS", "2")),
         "EMAIL_CONFIRM_DAYS": int(_env("EMAIL_CONFIRM_DAYS", "3")),
         "TOTP_ISSUER": "Participa GORE RMS",
-        # Project admissibility (pesos, integers) and how long a technical recommendation (RS)
-        # stays valid for a binding consultation.
+    }
+
+
+def _projects() -> dict[str, Any]:
+    """Project admissibility (pesos, integers) and how long a technical recommendation (RS)
+    stays valid for a binding consultation."""
+    return {
         "PROJECT_MIN_AMOUNT_CLP": int(_env("PROJECT_MIN_AMOUNT_CLP", "5000000")),
         "PROJECT_MAX_AMOUNT_CLP": int(_env("PROJECT_MAX_AMOUNT_CLP", "5000000000")),
         "RS_VALIDITY_DAYS": int(_env("RS_VALIDITY_DAYS", "365")),
     }
-    config.update(overrides)
+
+
+def _refuse_unsafe(config: dict[str, Any]) -> None:
+    """Checks on the final configuration, overrides included: queued tasks need a broker, and
+    production needs its proxies named and a real mail server."""
     if not config["TASKS_EAGER"] and not config["REDIS_URL"]:
         raise ConfigError("TASKS_EAGER=false necesita REDIS_URL. Queued tasks need a broker (REDIS_URL).")
     if config["ENV"] == "production" and not config["TRUSTED_PROXIES"]:
@@ -222,4 +252,24 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if config["ENV"] == "production" and config["MAIL_BACKEND"] == "outbox":
         # The outbox page would publish reset links: production needs a real mail server.
         raise ConfigError("PARTICIPA_ENV=production necesita MAIL_SERVER. Production mode requires MAIL_SERVER.")
+
+
+def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The application's configuration: defaults, then the environment, then ``overrides``.
+    Raises ConfigError for what cannot run safely (a weak key in production, queued tasks
+    without a broker, production without its proxies or a mail server)."""
+    overrides = dict(overrides or {})
+    production = (overrides.get("ENV") or _env("PARTICIPA_ENV", "development")) == "production"
+    config: dict[str, Any] = {
+        "ENV": "production" if production else "development",
+        **_secret_keys(overrides, production),
+        **_backends(overrides),
+        **_mail(overrides),
+        **_web(production),
+        **_throttling(),
+        **_accounts(),
+        **_projects(),
+    }
+    config.update(overrides)
+    _refuse_unsafe(config)
     return config
