@@ -276,6 +276,32 @@ def tally(
     (a ``ValueError``) for an empty roll, a duplicate organisation on the roll, a duplicate
     question id or two ballots with the same sequence.
     """
+    weights = _roll_weights(roll)
+    questions = _question_list(question_ids)
+    effective, not_on_roll, unknown_question, superseded = _effective_choices(
+        ballots, weights, set(questions), rules.revote
+    )
+    heads, sums = _empty_counts(questions)
+    for (organisation_id, question_id), choice in effective.items():
+        heads[(question_id, choice)] += 1
+        sums[(question_id, choice)] += weights[organisation_id]
+    return _result(
+        roll_size=len(weights),
+        total=sum(weights.values()),
+        questions=questions,
+        heads=heads,
+        sums=sums,
+        rules=rules,
+        counted=len(effective),
+        superseded=superseded,
+        not_on_roll=not_on_roll,
+        unknown_question=unknown_question,
+    )
+
+
+def _roll_weights(roll: Sequence[RollEntry]) -> dict[int, int]:
+    """Each organisation's weight in millionths; the roll may be neither empty nor name an
+    organisation twice."""
     if not roll:
         raise TallyInputError("the roll is empty")
     weights: dict[int, int] = {}
@@ -283,18 +309,32 @@ def tally(
         if entry.organisation_id in weights:
             raise TallyInputError(f"organisation {entry.organisation_id} appears twice on the roll")
         weights[entry.organisation_id] = _to_micro(entry.weight)
-    total = sum(weights.values())
+    return weights
 
+
+def _question_list(question_ids: Sequence[int]) -> list[int]:
     questions = sorted(question_ids)
     if len(set(questions)) != len(questions):
         raise TallyInputError("duplicate question id")
-    known_questions = set(questions)
+    return questions
 
+
+def _empty_counts(questions: list[int]) -> tuple[dict[tuple[int, Choice], int], dict[tuple[int, Choice], int]]:
+    """Head counts and weight sums at zero for every (question, choice)."""
+    heads = {(question, choice): 0 for question in questions for choice in Choice}
+    return heads, dict.fromkeys(heads, 0)
+
+
+def _effective_choices(
+    ballots: Iterable[Ballot], weights: Mapping[int, int], known_questions: set[int], revote: RevotePolicy
+) -> tuple[dict[tuple[int, int], Choice], int, int, int]:
+    """The effective choice per (organisation, question) under the revote policy, and how many
+    ballots were ignored as not on the roll, ignored for an unknown question, or superseded."""
     ordered = sorted(ballots, key=lambda ballot: ballot.sequence)
     for earlier, later in pairwise(ordered):
         if earlier.sequence == later.sequence:
             raise TallyInputError(f"two ballots share sequence {later.sequence}")
-    if rules.revote is RevotePolicy.LAST:
+    if revote is RevotePolicy.LAST:
         ordered.reverse()  # walk newest first, so the first ballot seen per pair is the one that counts
 
     effective: dict[tuple[int, int], Choice] = {}
@@ -308,24 +348,7 @@ def tally(
             superseded += 1
         else:
             effective[(ballot.organisation_id, ballot.question_id)] = ballot.choice
-
-    heads = {(question, choice): 0 for question in questions for choice in Choice}
-    sums = dict.fromkeys(heads, 0)
-    for (organisation_id, question_id), choice in effective.items():
-        heads[(question_id, choice)] += 1
-        sums[(question_id, choice)] += weights[organisation_id]
-    return _result(
-        roll_size=len(weights),
-        total=total,
-        questions=questions,
-        heads=heads,
-        sums=sums,
-        rules=rules,
-        counted=len(effective),
-        superseded=superseded,
-        not_on_roll=not_on_roll,
-        unknown_question=unknown_question,
-    )
+    return effective, not_on_roll, unknown_question, superseded
 
 
 @dataclass(frozen=True)
@@ -372,12 +395,9 @@ def tally_groups(
     if roll_size <= 0:
         raise TallyInputError("the roll is empty")
     total = _to_micro(roll_total_weight)
-    questions = sorted(question_ids)
-    if len(set(questions)) != len(questions):
-        raise TallyInputError("duplicate question id")
+    questions = _question_list(question_ids)
     known = set(questions)
-    heads = {(question, choice): 0 for question in questions for choice in Choice}
-    sums = dict.fromkeys(heads, 0)
+    heads, sums = _empty_counts(questions)
     counted = unknown_question = 0
     for group in groups:
         if group.question_id not in known:
