@@ -4,10 +4,11 @@ an import file and how one row becomes a clean record or a rejection with its re
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from participa.core.rut import InvalidRut, normalize_rut
 from participa.core.text import fold, fold_cached
@@ -230,8 +231,10 @@ def _clean_text(value: str, limit: int) -> str:
 
 
 def clean_row(cells: Sequence[str], mapping: Mapping[str, int], comunas: Mapping[str, int]) -> CleanRow | Rejection:
-    """Validate and normalise one data row. ``comunas`` maps folded names and CUT codes (as
-    text) to CUT codes."""
+    """One data row as a clean record, or its rejection with the first reason found: a RUT
+    (módulo 11, normalised), a name, a known type and a known comuna are required; members and
+    board dates are optional but must read right (DESIGN §3, registry). ``comunas`` maps folded
+    names and CUT codes (as text) to CUT codes."""
 
     def cell(field: str) -> str:
         index = mapping.get(field)
@@ -260,26 +263,12 @@ def clean_row(cells: Sequence[str], mapping: Mapping[str, int], comunas: Mapping
     if comuna_cut is None:
         return Rejection("unknown_comuna", comuna_text[:80], rut)
 
-    members_text = cell("members_count").replace(".", "").replace(" ", "")
-    members: int | None = None
-    if members_text:
-        if not members_text.isdigit() or len(members_text) > 7:
-            return Rejection("bad_number", cell("members_count")[:40], rut)
-        members = int(members_text)
-
-    dates: dict[str, date | None] = {}
-    for field in ("board_term_start", "board_term_end"):
-        text = cell(field)
-        if not text:
-            dates[field] = None
-            continue
-        try:
-            dates[field] = parse_date(text)
-        except ValueError:
-            return Rejection("bad_date", f"{field}: {text[:40]}", rut)
-    start, end = dates["board_term_start"], dates["board_term_end"]
-    if start and end and end < start:
-        return Rejection("bad_date", "board_term_end < board_term_start", rut)
+    members = _members_count(cell("members_count"), rut)
+    if isinstance(members, Rejection):
+        return members
+    term = _board_term(cell("board_term_start"), cell("board_term_end"), rut)
+    if isinstance(term, Rejection):
+        return term
 
     return CleanRow(
         rut=rut,
@@ -289,9 +278,34 @@ def clean_row(cells: Sequence[str], mapping: Mapping[str, int], comunas: Mapping
         comuna_cut=comuna_cut,
         address=_clean_text(cell("address"), 250) or None,
         members_count=members,
-        board_term_start=start,
-        board_term_end=end,
+        board_term_start=term[0],
+        board_term_end=term[1],
     )
+
+
+def _members_count(text: str, rut: str) -> int | Rejection | None:
+    """A members count as files write it (``1.250``, ``1 250``), up to seven digits; empty is
+    unknown."""
+    digits = text.replace(".", "").replace(" ", "")
+    if not digits:
+        return None
+    if not digits.isdigit() or len(digits) > 7:
+        return Rejection("bad_number", text[:40], rut)
+    return int(digits)
+
+
+def _board_term(start_text: str, end_text: str, rut: str) -> tuple[date | None, date | None] | Rejection:
+    """The board's term as two optional dates, the end not before the start."""
+    dates: dict[str, date | None] = {}
+    for field, text in (("board_term_start", start_text), ("board_term_end", end_text)):
+        try:
+            dates[field] = parse_date(text) if text else None
+        except ValueError:
+            return Rejection("bad_date", f"{field}: {text[:40]}", rut)
+    start, end = dates["board_term_start"], dates["board_term_end"]
+    if start and end and end < start:
+        return Rejection("bad_date", "board_term_end < board_term_start", rut)
+    return start, end
 
 
 def changes(current: Mapping[str, object], incoming: Mapping[str, object]) -> dict[str, list[object]]:
@@ -305,6 +319,123 @@ def changes(current: Mapping[str, object], incoming: Mapping[str, object]) -> di
         if old != new:
             diff[field] = [old, new]
     return diff
+
+
+# --- one chunk of an import -----------------------------------------------------------------
+
+Outcome = dict[str, Any]  # one line of the per-row report, as stored in import_rows
+
+
+def row_report(
+    row_number: int,
+    rut: str | None,
+    outcome: str,
+    reason: str | None = None,
+    detail: object = None,
+    organisation_id: int | None = None,
+) -> Outcome:
+    """One line of an import's per-row report: accepted, updated, unchanged, or rejected with its
+    reason (DESIGN §3, registry)."""
+    return {
+        "row_number": row_number,
+        "rut": rut,
+        "outcome": outcome,
+        "reason": reason,
+        "detail": detail,
+        "organisation_id": organisation_id,
+    }
+
+
+@dataclass(frozen=True)
+class SortedRows:
+    """A chunk's rows before the registry is read: the rejected ones as report lines, and the
+    clean ones by RUT with their row numbers, in file order."""
+
+    rejected: list[Outcome]
+    clean: dict[str, tuple[int, CleanRow]]
+
+
+def sort_rows(
+    rows: Iterable[tuple[int, Sequence[str]]], mapping: Mapping[str, int], comunas: Mapping[str, int]
+) -> SortedRows:
+    """Clean every row (:func:`clean_row`). A RUT met twice in the file counts once: the later row
+    is rejected as ``duplicate_in_file``, naming the row where the RUT first appeared."""
+    rejected: list[Outcome] = []
+    clean: dict[str, tuple[int, CleanRow]] = {}
+    for row_number, cells in rows:
+        result = clean_row(cells, mapping, comunas)
+        if isinstance(result, Rejection):
+            rejected.append(row_report(row_number, result.rut, "rejected", result.reason, result.detail))
+        elif result.rut in clean:
+            first = clean[result.rut][0]
+            rejected.append(row_report(row_number, result.rut, "rejected", "duplicate_in_file", str(first)))
+        else:
+            clean[result.rut] = (row_number, result)
+    return SortedRows(rejected, clean)
+
+
+def drop_earlier_duplicates(clean: Mapping[str, tuple[int, CleanRow]], seen_before: Mapping[str, int]) -> SortedRows:
+    """Rows whose RUT an earlier chunk of the same file already imported (``seen_before``: RUT ->
+    that row's number) are duplicates in the file too: rejected, the rest kept."""
+    rejected = [
+        row_report(clean[rut][0], rut, "rejected", "duplicate_in_file", str(first_row))
+        for rut, first_row in seen_before.items()
+    ]
+    return SortedRows(rejected, {rut: value for rut, value in clean.items() if rut not in seen_before})
+
+
+@dataclass(frozen=True)
+class Change:
+    """A registry record that a clean row changes: ``diff`` is {field: [old, new]}."""
+
+    row_number: int
+    row: CleanRow
+    organisation_id: int
+    diff: dict[str, list[object]]
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What a chunk does to the registry: records to create, records to change, and the report
+    lines of the rows that change or leave a record as it is."""
+
+    new: list[tuple[int, CleanRow]]
+    changed: list[Change]
+    report: list[Outcome]
+
+
+def plan_import(clean: Mapping[str, tuple[int, CleanRow]], registry: Mapping[str, Mapping[str, Any]]) -> ImportPlan:
+    """Imports are idempotent by RUT (DESIGN §3, registry): a RUT the registry lacks is a new
+    record; one it holds is updated where a field differs (:func:`changes`, reported as
+    ``[old, new]``) and otherwise unchanged. ``registry`` maps RUT -> the record's values and id."""
+    new: list[tuple[int, CleanRow]] = []
+    changed: list[Change] = []
+    report: list[Outcome] = []
+    for rut, (row_number, row) in clean.items():
+        current = registry.get(rut)
+        if current is None:
+            new.append((row_number, row))
+            continue
+        organisation_id = current["id"]
+        diff = changes(current, row.values())
+        if diff:
+            changed.append(Change(row_number, row, organisation_id, diff))
+            detail = {k: [_plain(v[0]), _plain(v[1])] for k, v in diff.items()}
+            report.append(row_report(row_number, rut, "updated", detail=detail, organisation_id=organisation_id))
+        else:
+            report.append(row_report(row_number, rut, "unchanged", organisation_id=organisation_id))
+    return ImportPlan(new, changed, report)
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def progress_percent(status: str, rows_processed: int, total_rows: int) -> int:
+    """How far an import has gone, 0 to 100: 100 once done, whatever the counts say."""
+    if status == "done":
+        return 100
+    return min(int(rows_processed * 100 / total_rows) if total_rows else 0, 100)
 
 
 def board_valid_on(start: date | None, end: date | None, cutoff: date) -> bool:
