@@ -3,8 +3,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from participa.registry import views
+from participa.registry.operations import RegistryError
 
 bp = Blueprint("registry", __name__)
+bp.register_error_handler(RegistryError, views.refused)
 
 # Curators
 bp.add_url_rule("/catastro/importaciones", "list_imports", views.list_imports, methods=["GET", "POST"])

@@ -1,15 +1,13 @@
-"""Registry use cases: imports processed in chunks by a worker, curator decisions,
-representatives, and the searches behind the lists. Each operation takes the acting person,
-checks permission, writes, appends its audit event and flushes; the caller commits."""
+"""Registry use cases: imports processed in chunks by a worker, curator decisions and
+representatives (the reads behind the pages are in queries.py). Each operation takes the acting
+person, checks permission, writes, appends its audit event and flushes; the caller commits."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
@@ -38,6 +36,8 @@ COMUNA_ALIASES = {"santiago centro": 13101, "stgo": 13101, "pac": 13121, "est ce
 
 
 class RegistryError(Exception):
+    """A registry operation or read refused; ``code`` names why (``forbidden`` for permission)."""
+
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
         self.code = code
@@ -115,7 +115,8 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
 
     Safe to run twice and concurrently: the batch row is locked, and the chunk starts where the
     last committed one ended, so a re-delivered task after a killed worker resumes exactly and
-    writes no duplicate. Idempotent by RUT: a row equal to the registry is 'unchanged'.
+    writes no duplicate. Idempotent by RUT: a row equal to the registry is 'unchanged'
+    (DESIGN §3, registry; the rules are :func:`rules.sort_rows` and :func:`rules.plan_import`).
     """
     batch = session.execute(
         sa.select(ImportBatch).where(ImportBatch.id == batch_id).with_for_update()
@@ -135,171 +136,116 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
         first_row=batch.next_row,
         max_rows=max_rows,
     )
-    comunas = comuna_lookup(session)
-
-    outcomes: list[dict[str, Any]] = []
-    clean: dict[str, tuple[int, rules.CleanRow]] = {}
-    for row_number, cells in chunk.rows:
-        result = rules.clean_row(cells, batch.column_map, comunas)
-        if isinstance(result, rules.Rejection):
-            outcomes.append(
-                {
-                    "row_number": row_number,
-                    "rut": result.rut,
-                    "outcome": "rejected",
-                    "reason": result.reason,
-                    "detail": result.detail,
-                }
-            )
-        elif result.rut in clean:
-            outcomes.append(
-                {
-                    "row_number": row_number,
-                    "rut": result.rut,
-                    "outcome": "rejected",
-                    "reason": "duplicate_in_file",
-                    "detail": str(clean[result.rut][0]),
-                }
-            )
-        else:
-            clean[result.rut] = (row_number, result)
-
-    if clean:
-        seen_before = dict(
-            session.execute(
-                sa.select(ImportRow.rut, ImportRow.row_number).where(
-                    ImportRow.batch_id == batch.id,
-                    ImportRow.rut.in_(list(clean)),
-                    ImportRow.outcome != "rejected",
-                )
-            ).all()
-        )
-        for rut, first_row in seen_before.items():
-            row_number, _ = clean.pop(rut)
-            outcomes.append(
-                {
-                    "row_number": row_number,
-                    "rut": rut,
-                    "outcome": "rejected",
-                    "reason": "duplicate_in_file",
-                    "detail": str(first_row),
-                }
-            )
-
-    existing = (
-        {
-            org.rut: org
-            for org in session.execute(
-                sa.select(
-                    Organisation.id,
-                    Organisation.rut,
-                    Organisation.legal_name,
-                    Organisation.registry_number,
-                    Organisation.org_type,
-                    Organisation.comuna_cut,
-                    Organisation.address,
-                    Organisation.members_count,
-                    Organisation.board_term_start,
-                    Organisation.board_term_end,
-                ).where(Organisation.rut.in_(list(clean)))
-            ).all()
-        }
-        if clean
-        else {}
-    )
-
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for rut, (row_number, row) in clean.items():
-        values = row.values()
-        current = existing.get(rut)
-        if current is None:
-            inserts.append(
-                {
-                    "rut": rut,
-                    **values,
-                    "name_folded": fold(row.legal_name),
-                    "status": OrgStatus.PENDING.value,
-                    "created_at": now,
-                    "updated_at": now,
-                    "source_batch_id": batch.id,
-                    "source_row": row_number,
-                }
-            )
-            continue
-        diff = rules.changes(current._asdict(), values)
-        if diff:
-            update = {
-                "id": current.id,
-                **{k: v[1] for k, v in diff.items()},
-                "updated_at": now,
-                "source_batch_id": batch.id,
-                "source_row": row_number,
-            }
-            if "legal_name" in diff:
-                update["name_folded"] = fold(row.legal_name)
-            updates.append(update)
-            outcomes.append(
-                {
-                    "row_number": row_number,
-                    "rut": rut,
-                    "outcome": "updated",
-                    "reason": None,
-                    "detail": {k: [_plain(v[0]), _plain(v[1])] for k, v in diff.items()},
-                    "organisation_id": current.id,
-                }
-            )
-        else:
-            outcomes.append(
-                {
-                    "row_number": row_number,
-                    "rut": rut,
-                    "outcome": "unchanged",
-                    "reason": None,
-                    "detail": None,
-                    "organisation_id": current.id,
-                }
-            )
-
-    if inserts:
-        table = Organisation.__table__
-        ids = db.next_ids(session, table, len(inserts))
-        if ids is not None:
-            for org_id, values in zip(ids, inserts, strict=True):
-                values["id"] = org_id
-            db.bulk_insert(session, table, inserts)
-        else:
-            created = (
-                session.execute(
-                    sa.insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), inserts
-                )
-                .scalars()
-                .all()
-            )
-            for org_id, values in zip(created, inserts, strict=True):
-                values["id"] = org_id
-        for values in inserts:
-            outcomes.append(
-                {
-                    "row_number": values["source_row"],
-                    "rut": values["rut"],
-                    "outcome": "accepted",
-                    "reason": None,
-                    "detail": None,
-                    "organisation_id": values["id"],
-                }
-            )
-    if updates:
-        by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for update in updates:
-            by_keys.setdefault(tuple(sorted(update)), []).append(update)
-        for group in by_keys.values():
-            session.execute(sa.update(Organisation), group)
+    rows = rules.sort_rows(chunk.rows, batch.column_map, comuna_lookup(session))
+    earlier = rules.drop_earlier_duplicates(rows.clean, _seen_in_batch(session, batch.id, rows.clean))
+    plan = rules.plan_import(earlier.clean, _registry_values(session, earlier.clean))
+    accepted = _insert_organisations(session, batch.id, plan.new, now)
+    _update_organisations(session, batch.id, plan.changed, now)
+    outcomes = [*rows.rejected, *earlier.rejected, *plan.report, *accepted]
     for outcome in outcomes:
-        outcome.setdefault("organisation_id", None)
         outcome["batch_id"] = batch.id
     db.bulk_insert(session, ImportRow.__table__, outcomes)
+    _count_chunk(session, batch, chunk, outcomes)
+    session.flush()
+    return ChunkResult(chunk.at_end, len(chunk.rows))
 
+
+def _seen_in_batch(session: Session, batch_id: int, clean: Mapping[str, object]) -> dict[str, int]:
+    """RUTs among ``clean`` that an earlier chunk of the batch took in, with their row number."""
+    if not clean:
+        return {}
+    return dict(
+        session.execute(
+            sa.select(ImportRow.rut, ImportRow.row_number).where(
+                ImportRow.batch_id == batch_id,
+                ImportRow.rut.in_(list(clean)),
+                ImportRow.outcome != "rejected",
+            )
+        ).all()
+    )
+
+
+def _registry_values(session: Session, clean: Mapping[str, object]) -> dict[str, dict[str, Any]]:
+    """The registry's current record of each RUT in ``clean`` that it holds: id and the fields an
+    import sets."""
+    if not clean:
+        return {}
+    found = session.execute(
+        sa.select(
+            Organisation.id,
+            Organisation.rut,
+            Organisation.legal_name,
+            Organisation.registry_number,
+            Organisation.org_type,
+            Organisation.comuna_cut,
+            Organisation.address,
+            Organisation.members_count,
+            Organisation.board_term_start,
+            Organisation.board_term_end,
+        ).where(Organisation.rut.in_(list(clean)))
+    ).all()
+    return {org.rut: org._asdict() for org in found}
+
+
+def _insert_organisations(
+    session: Session, batch_id: int, new: list[tuple[int, rules.CleanRow]], now: datetime
+) -> list[rules.Outcome]:
+    """Create the new records, pending until a curator verifies them, with their provenance;
+    returns their report lines (accepted)."""
+    if not new:
+        return []
+    inserts: list[dict[str, Any]] = [
+        {
+            "rut": row.rut,
+            **row.values(),
+            "name_folded": fold(row.legal_name),
+            "status": OrgStatus.PENDING.value,
+            "created_at": now,
+            "updated_at": now,
+            "source_batch_id": batch_id,
+            "source_row": row_number,
+        }
+        for row_number, row in new
+    ]
+    table = Organisation.__table__
+    ids = db.next_ids(session, table, len(inserts))
+    if ids is not None:
+        for org_id, values in zip(ids, inserts, strict=True):
+            values["id"] = org_id
+        db.bulk_insert(session, table, inserts)
+    else:
+        returning = sa.insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True)
+        created = session.execute(returning, inserts).scalars().all()
+        for org_id, values in zip(created, inserts, strict=True):
+            values["id"] = org_id
+    return [
+        rules.row_report(values["source_row"], values["rut"], "accepted", organisation_id=values["id"])
+        for values in inserts
+    ]
+
+
+def _update_organisations(session: Session, batch_id: int, changed: list[rules.Change], now: datetime) -> None:
+    """Write the changed fields of existing records, with the batch and row that changed them."""
+    by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changed:
+        update = {
+            "id": change.organisation_id,
+            **{field: values[1] for field, values in change.diff.items()},
+            "updated_at": now,
+            "source_batch_id": batch_id,
+            "source_row": change.row_number,
+        }
+        if "legal_name" in change.diff:
+            update["name_folded"] = fold(change.row.legal_name)
+        # One executemany per set of columns.
+        by_keys.setdefault(tuple(sorted(update)), []).append(update)
+    for group in by_keys.values():
+        session.execute(sa.update(Organisation), group)
+
+
+def _count_chunk(session: Session, batch: ImportBatch, chunk: files.Chunk, outcomes: list[rules.Outcome]) -> None:
+    """Add the chunk's outcomes to the batch's counts and move its position on; at the end of the
+    file the batch is done and the import audited."""
     counts = {"accepted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     for outcome in outcomes:
         counts[outcome["outcome"]] += 1
@@ -310,29 +256,24 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
     batch.rows_processed += len(chunk.rows)
     batch.next_offset = chunk.next_offset
     batch.next_row = chunk.next_row
-    if chunk.at_end:
-        batch.status = "done"
-        batch.finished_at = utcnow()
-        audit.record(
-            "registry.import_finished",
-            actor=batch.uploaded_by_id,
-            object_type="import_batch",
-            object_id=batch.id,
-            payload={
-                "rows": batch.rows_processed,
-                "accepted": batch.accepted,
-                "updated": batch.updated,
-                "unchanged": batch.unchanged,
-                "rejected": batch.rejected,
-            },
-            session=session,
-        )
-    session.flush()
-    return ChunkResult(chunk.at_end, len(chunk.rows))
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    if not chunk.at_end:
+        return
+    batch.status = "done"
+    batch.finished_at = utcnow()
+    audit.record(
+        "registry.import_finished",
+        actor=batch.uploaded_by_id,
+        object_type="import_batch",
+        object_id=batch.id,
+        payload={
+            "rows": batch.rows_processed,
+            "accepted": batch.accepted,
+            "updated": batch.updated,
+            "unchanged": batch.unchanged,
+            "rejected": batch.rejected,
+        },
+        session=session,
+    )
 
 
 # --- curator decisions ----------------------------------------------------------------------
@@ -398,66 +339,6 @@ def _close_representations(session: Session, *, actor: User, organisation: Organ
         session.flush()
         _sync_representative_role(session, representation.user, actor)
     session.flush()
-
-
-# --- searches -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrgFilter:
-    text: str = ""
-    comuna_cut: int | None = None
-    org_type: str | None = None
-    status: str | None = None
-    board_expiring_days: int | None = None
-    public: bool = False
-
-
-_RUT_LIKE = re.compile(r"^[0-9.\s]+(-?\s*[0-9kK])?$")
-
-
-def rut_conditions(text: str) -> sa.ColumnElement[bool] | None:
-    """When the text reads as a RUT, with or without dots, dash or check digit, the conditions
-    that find it: the full RUT if the text is one, and the number alone (a bare number may end
-    in what looks like a check digit, so both readings are searched)."""
-    compact = re.sub(r"[.\s]", "", text)
-    if len(re.sub(r"\D", "", compact)) < 6 or not _RUT_LIKE.match(text.strip()):
-        return None
-    readings = []
-    with contextlib.suppress(InvalidRut):
-        readings.append(Organisation.rut == normalize_rut(compact))
-    if "-" not in compact and compact.isdigit():
-        readings.append(Organisation.rut.like(f"{compact}-_"))
-    return sa.or_(*readings) if readings else sa.false()
-
-
-def organisation_query(criteria: OrgFilter, *, today: date | None = None) -> sa.Select[tuple[Organisation]]:
-    query = sa.select(Organisation)
-    text = criteria.text.strip()
-    if text:
-        by_rut = rut_conditions(text)
-        if by_rut is not None:
-            query = query.where(by_rut)
-        else:
-            like = "%" + fold(text).replace("%", "").replace("_", "") + "%"
-            query = query.where(Organisation.name_folded.like(like))
-    if criteria.comuna_cut:
-        query = query.where(Organisation.comuna_cut == criteria.comuna_cut)
-    if criteria.org_type:
-        query = query.where(Organisation.org_type == criteria.org_type)
-    if criteria.public:
-        # The public directory shows what the registry vouches for: not unverified imports.
-        query = query.where(Organisation.status != OrgStatus.PENDING.value)
-    if criteria.status:
-        query = query.where(Organisation.status == criteria.status)
-    if criteria.board_expiring_days is not None:
-        today = today or db.today_santiago()
-        query = query.where(
-            Organisation.board_term_end.is_not(None),
-            Organisation.board_term_end >= today,
-            Organisation.board_term_end <= today + timedelta(days=criteria.board_expiring_days),
-        )
-    return query.order_by(Organisation.legal_name, Organisation.id)
 
 
 # --- representatives ------------------------------------------------------------------------
@@ -598,15 +479,6 @@ def revoke_representation(session: Session, *, actor: User, representation: Repr
     )
     _sync_representative_role(session, representation.user, actor)
     session.flush()
-
-
-def can_see_document(actor: User, representation: Representation) -> bool:
-    """The supporting document may hold personal data: only its owner and curators see it."""
-    return representation.user_id == actor.id or actor.has_role(Role.CURATOR)
-
-
-def document_path(representation: Representation) -> Path:
-    return storage.path_of(DOCUMENT_KIND, representation.document_stored)
 
 
 def represented_organisations(session: Session, user: User) -> list[Organisation]:

@@ -1,12 +1,15 @@
+"""Registry pages: each view parses the request, calls one operation or read (queries.py) with
+the acting person, commits once when it wrote, and renders or redirects."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -18,16 +21,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
+from werkzeug.exceptions import Forbidden
 from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
-from participa.audit.models import AuditEvent
 from participa.core import db, outbox, storage
 from participa.core.security import acting_user, role_required
 from participa.core.tabular import csv_chunks
 from participa.core.web import page_number
-from participa.registry import labels, operations
+from participa.registry import labels, operations, queries
 from participa.registry.forms import (
     CuratorFilterForm,
     DecisionForm,
@@ -37,7 +40,8 @@ from participa.registry.forms import (
     RevokeForm,
     StatusForm,
 )
-from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
+from participa.registry.models import Organisation
+from participa.registry.queries import PUBLIC_FIELDS
 from participa.registry.rules import CuratorAction, StructureError
 from participa.territory.operations import list_comunas
 
@@ -76,10 +80,12 @@ def _page() -> int:
     return page_number()
 
 
-def _paginate(query: sa.Select) -> tuple[list, int]:  # type: ignore[type-arg]
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = list(db.session.execute(query.limit(PAGE_SIZE).offset((_page() - 1) * PAGE_SIZE)).scalars())
-    return items, total
+def refused(error: operations.RegistryError):
+    """A read or an operation that refuses the acting person answers 403, as the decorators do;
+    any other registry error raised this far is a fault."""
+    if error.code != "forbidden":
+        raise error
+    return current_app.handle_http_exception(Forbidden())
 
 
 # --- imports (curators) ---------------------------------------------------------------------
@@ -108,55 +114,25 @@ def list_imports():
             return redirect(url_for("registry.show_import", batch_id=batch.id))
     elif request.method == "POST":
         status = 400
-    batches = db.session.execute(sa.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(30)).scalars().all()
     return render_template(
         "registry/imports.html",
         form=form,
-        batches=batches,
+        batches=queries.recent_imports(db.session(), actor=acting_user()),
         aliases=sorted(operations.rules.COLUMN_ALIASES.items()),
         required=operations.rules.REQUIRED_COLUMNS,
         field_labels=labels.FIELD_LABELS,
     ), status
 
 
-def _batch_status(batch: ImportBatch) -> dict[str, object]:
-    percent = (
-        100
-        if batch.status == "done"
-        else (int(batch.rows_processed * 100 / batch.total_rows) if batch.total_rows else 0)
-    )
-    return {
-        "status": batch.status,
-        "rows_processed": batch.rows_processed,
-        "total_rows": batch.total_rows,
-        "percent": min(percent, 100),
-        "accepted": batch.accepted,
-        "updated": batch.updated,
-        "unchanged": batch.unchanged,
-        "rejected": batch.rejected,
-    }
-
-
 @role_required(Role.CURATOR)
 def show_import(batch_id: int):
-    batch = db.session.get(ImportBatch, batch_id) or abort(404)
-    rejected = []
-    if batch.status == "done":
-        rejected = (
-            db.session.execute(
-                sa.select(ImportRow)
-                .where(ImportRow.batch_id == batch.id, ImportRow.outcome == "rejected")
-                .order_by(ImportRow.row_number)
-                .limit(REPORT_PREVIEW)
-            )
-            .scalars()
-            .all()
-        )
+    actor = acting_user()
+    batch = queries.import_batch(db.session(), actor=actor, batch_id=batch_id) or abort(404)
     return render_template(
         "registry/import.html",
         batch=batch,
-        state=_batch_status(batch),
-        rejected=rejected,
+        state=queries.batch_progress(batch),
+        rejected=queries.rejected_rows(db.session(), actor=actor, batch=batch, limit=REPORT_PREVIEW),
         preview=REPORT_PREVIEW,
         reason_labels=labels.REJECTION_LABELS,
         field_labels=labels.FIELD_LABELS,
@@ -166,42 +142,33 @@ def show_import(batch_id: int):
 
 @role_required(Role.CURATOR)
 def import_status(batch_id: int):
-    batch = db.session.get(ImportBatch, batch_id) or abort(404)
-    return jsonify(_batch_status(batch))
+    batch = queries.import_batch(db.session(), actor=acting_user(), batch_id=batch_id) or abort(404)
+    return jsonify(queries.batch_progress(batch))
 
 
 @role_required(Role.CURATOR)
 def import_report(batch_id: int):
     """The per-row report as CSV, streamed from the database in pages."""
-    batch = db.session.get(ImportBatch, batch_id) or abort(404)
+    actor = acting_user()
+    batch = queries.import_batch(db.session(), actor=actor, batch_id=batch_id) or abort(404)
+    report = queries.report_rows(db.session(), actor=actor, batch=batch)
 
     def rows() -> Iterator[list[object]]:
-        last = 0
-        while True:
-            page = db.session.execute(
-                sa.select(ImportRow.row_number, ImportRow.rut, ImportRow.outcome, ImportRow.reason, ImportRow.detail)
-                .where(ImportRow.batch_id == batch.id, ImportRow.row_number > last)
-                .order_by(ImportRow.row_number)
-                .limit(5000)
-            ).all()
-            if not page:
-                return
-            for row in page:
-                detail = (
-                    row.detail
-                    if isinstance(row.detail, str) or row.detail is None
-                    else json.dumps(row.detail, ensure_ascii=False)
-                )
-                if row.reason == "invalid_rut":
-                    detail = labels.label(labels.RUT_PROBLEM_LABELS, detail)
-                yield [
-                    row.row_number,
-                    row.rut or "",
-                    labels.label(labels.OUTCOME_LABELS, row.outcome),
-                    labels.label(labels.REJECTION_LABELS, row.reason),
-                    detail or "",
-                ]
-            last = page[-1].row_number
+        for row in report:
+            detail = (
+                row.detail
+                if isinstance(row.detail, str) or row.detail is None
+                else json.dumps(row.detail, ensure_ascii=False)
+            )
+            if row.reason == "invalid_rut":
+                detail = labels.label(labels.RUT_PROBLEM_LABELS, detail)
+            yield [
+                row.row_number,
+                row.rut or "",
+                labels.label(labels.OUTCOME_LABELS, row.outcome),
+                labels.label(labels.REJECTION_LABELS, row.reason),
+                detail or "",
+            ]
 
     # Every cell from the uploaded file is shown, never run: a spreadsheet would run "=1+1".
     header = ["fila", "rut", "resultado", "motivo", "detalle"]
@@ -221,14 +188,16 @@ def list_organisations():
     total = 0
     status = 200
     if form.validate():
-        criteria = operations.OrgFilter(
+        criteria = queries.OrgFilter(
             text=form.q.data or "",
             comuna_cut=int(form.comuna.data) if form.comuna.data else None,
             org_type=form.tipo.data or None,
             status=form.estado.data or None,
             board_expiring_days=form.vence.data,
         )
-        organisations, total = _paginate(operations.organisation_query(criteria))
+        organisations, total = queries.search_organisations(
+            db.session(), actor=acting_user(), criteria=criteria, page=_page(), page_size=PAGE_SIZE
+        )
     else:
         status = 400
     return render_template(
@@ -245,31 +214,13 @@ def list_organisations():
 
 
 def _org_page(organisation: Organisation, form: StatusForm, status: int = 200):
-    history = (
-        db.session.execute(
-            sa.select(AuditEvent)
-            .where(AuditEvent.object_type == "organisation", AuditEvent.object_id == str(organisation.id))
-            .order_by(AuditEvent.id.desc())
-            .limit(50)
-        )
-        .scalars()
-        .all()
-    )
-    representations = (
-        db.session.execute(
-            sa.select(Representation)
-            .where(Representation.organisation_id == organisation.id)
-            .order_by(Representation.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+    actor = acting_user()
     return render_template(
         "registry/organisation.html",
         org=organisation,
         form=form,
-        history=history,
-        representations=representations,
+        history=queries.organisation_history(db.session(), actor=actor, organisation=organisation),
+        representations=queries.organisation_representations(db.session(), actor=actor, organisation=organisation),
         label=labels.label,
         labels=labels,
     ), status
@@ -277,13 +228,13 @@ def _org_page(organisation: Organisation, form: StatusForm, status: int = 200):
 
 @role_required(Role.CURATOR)
 def show_organisation(org_id: int):
-    organisation = db.session.get(Organisation, org_id) or abort(404)
+    organisation = queries.organisation(db.session(), actor=acting_user(), org_id=org_id) or abort(404)
     return _org_page(organisation, StatusForm())
 
 
 @role_required(Role.CURATOR)
 def change_status(org_id: int):
-    organisation = db.session.get(Organisation, org_id) or abort(404)
+    organisation = queries.organisation(db.session(), actor=acting_user(), org_id=org_id) or abort(404)
     form = StatusForm()
     if form.validate_on_submit():
         try:
@@ -336,15 +287,7 @@ def my_organisations():
             return redirect(url_for("registry.my_organisations"))
     elif request.method == "POST":
         status = 400
-    mine = (
-        db.session.execute(
-            sa.select(Representation)
-            .where(Representation.user_id == current_user.id)
-            .order_by(Representation.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+    mine = queries.own_representations(db.session(), actor=acting_user())
     return render_template(
         "registry/my_organisations.html", form=form, representations=mine, labels=labels, label=labels.label
     ), status
@@ -352,27 +295,11 @@ def my_organisations():
 
 @role_required(Role.CURATOR)
 def list_representations():
-    pending = (
-        db.session.execute(
-            sa.select(Representation).where(Representation.status == "requested").order_by(Representation.id)
-        )
-        .scalars()
-        .all()
-    )
-    recent = (
-        db.session.execute(
-            sa.select(Representation)
-            .where(Representation.status != "requested")
-            .order_by(Representation.decided_at.desc())
-            .limit(30)
-        )
-        .scalars()
-        .all()
-    )
+    actor = acting_user()
     return render_template(
         "registry/representations.html",
-        pending=pending,
-        recent=recent,
+        pending=queries.pending_representations(db.session(), actor=actor),
+        recent=queries.recent_decisions(db.session(), actor=actor),
         decision_form=DecisionForm(),
         revoke_form=RevokeForm(),
         labels=labels,
@@ -382,7 +309,7 @@ def list_representations():
 
 @role_required(Role.CURATOR)
 def decide_representation(rep_id: int):
-    representation = db.session.get(Representation, rep_id) or abort(404)
+    representation = queries.representation(db.session(), actor=acting_user(), rep_id=rep_id) or abort(404)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
         abort(400)
@@ -405,7 +332,7 @@ def decide_representation(rep_id: int):
 
 @role_required(Role.CURATOR)
 def revoke_representation(rep_id: int):
-    representation = db.session.get(Representation, rep_id) or abort(404)
+    representation = queries.representation(db.session(), actor=acting_user(), rep_id=rep_id) or abort(404)
     form = RevokeForm()
     if not form.validate_on_submit():
         flash(str(MESSAGES["reason_required"]), "error")
@@ -425,11 +352,9 @@ def revoke_representation(rep_id: int):
 
 @login_required
 def representation_document(rep_id: int):
-    representation = db.session.get(Representation, rep_id) or abort(404)
-    if not operations.can_see_document(acting_user(), representation):
-        abort(403)
+    representation, path = queries.document(db.session(), actor=acting_user(), rep_id=rep_id) or abort(404)
     response = send_file(
-        operations.document_path(representation),
+        path,
         mimetype=representation.document_type,
         as_attachment=True,
         download_name=storage.download_name(representation.document_name, representation.document_type),
@@ -448,13 +373,15 @@ def public_list():
     total = 0
     status = 200
     if form.validate():
-        criteria = operations.OrgFilter(
+        criteria = queries.OrgFilter(
             text=form.q.data or "",
             comuna_cut=int(form.comuna.data) if form.comuna.data else None,
             org_type=form.tipo.data or None,
             public=True,
         )
-        organisations, total = _paginate(operations.organisation_query(criteria))
+        organisations, total = queries.search_organisations(
+            db.session(), actor=None, criteria=criteria, page=_page(), page_size=PAGE_SIZE
+        )
     else:
         status = 400
     return render_template(
@@ -470,66 +397,14 @@ def public_list():
 
 
 def public_organisation(rut: str):
-    organisation = db.session.execute(
-        sa.select(Organisation).where(Organisation.rut == rut.upper(), Organisation.status != "pending")
-    ).scalar_one_or_none() or abort(404)
+    organisation = queries.public_organisation(db.session(), rut) or abort(404)
     return render_template("registry/public_organisation.html", org=organisation, labels=labels, label=labels.label)
-
-
-PUBLIC_FIELDS = (
-    "rut",
-    "legal_name",
-    "registry_number",
-    "org_type",
-    "comuna_cut",
-    "comuna",
-    "address",
-    "members_count",
-    "board_term_start",
-    "board_term_end",
-    "status",
-    "status_changed_at",
-)
-
-
-def _public_rows() -> Iterator[dict[str, object]]:
-    last = 0
-    while True:
-        page = (
-            db.session.execute(
-                sa.select(Organisation)
-                .where(Organisation.status != "pending", Organisation.id > last)
-                .order_by(Organisation.id)
-                .limit(2000)
-            )
-            .scalars()
-            .all()
-        )
-        if not page:
-            return
-        for org in page:
-            yield {
-                "rut": org.rut,
-                "legal_name": org.legal_name,
-                "registry_number": org.registry_number,
-                "org_type": org.org_type,
-                "comuna_cut": org.comuna_cut,
-                "comuna": org.comuna.name,
-                "address": org.address,
-                "members_count": org.members_count,
-                "board_term_start": org.board_term_start.isoformat() if org.board_term_start else None,
-                "board_term_end": org.board_term_end.isoformat() if org.board_term_end else None,
-                "status": org.status,
-                "status_changed_at": org.status_changed_at.isoformat() if org.status_changed_at else None,
-            }
-        last = page[-1].id
-        db.session.expunge_all()
 
 
 def public_csv():
     """The public directory as CSV for a Spanish-locale spreadsheet, safe from formula injection
     (participa/core/tabular.py)."""
-    rows = ([row[field] for field in PUBLIC_FIELDS] for row in _public_rows())
+    rows = ([row[field] for field in PUBLIC_FIELDS] for row in queries.public_rows(db.session()))
     response = Response(stream_with_context(csv_chunks(PUBLIC_FIELDS, rows)), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="organizaciones.csv"'
     return response
@@ -538,7 +413,7 @@ def public_csv():
 def public_json():
     def chunks() -> Iterator[str]:
         yield '{"fields": ' + json.dumps(PUBLIC_FIELDS) + ', "organisations": ['
-        for count, row in enumerate(_public_rows()):
+        for count, row in enumerate(queries.public_rows(db.session())):
             yield ("," if count else "") + json.dumps(row, ensure_ascii=False)
         yield "]}"
 

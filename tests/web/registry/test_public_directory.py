@@ -13,7 +13,7 @@ import pytest
 from participa.core import db
 from participa.core.rut import check_digit
 from participa.registry.models import Organisation
-from participa.registry.views import PUBLIC_FIELDS
+from participa.registry.queries import PUBLIC_FIELDS
 from tests.fixtures.registry import create_organisation, rut
 from tests.web.registry.helpers import make_representation
 from tests.web.support import text
