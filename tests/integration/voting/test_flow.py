@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from participa.consultations.models import PowerIndex, RollEntry
 from participa.consultations.rules import Phase
 from participa.core.db import utcnow
 from participa.voting import operations as voting
+from participa.voting import records
 from participa.voting.models import Ballot, TallyResult, Vote
 from tests.fixtures.consultations import voting_consultation
 
@@ -43,12 +46,25 @@ def close(session: Session, consultation, manager) -> TallyResult:
     return result
 
 
+def documented_roll_hash(entries: list[RollEntry]) -> str:
+    """The roll's hash as /verificar documents it, written out here rather than borrowed from the
+    code: SHA-256 of the JSON list, by organisation, of objects with the keys inputs, organisation,
+    rut and weight (six decimals as text); keys sorted, no spaces, UTF-8 without escapes."""
+    listed = [
+        {"inputs": e.inputs, "organisation": e.organisation_id, "rut": e.rut, "weight": f"{e.weight:.6f}"}
+        for e in sorted(entries, key=lambda e: e.organisation_id)
+    ]
+    text = json.dumps(listed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def test_the_roll_holds_every_eligible_organisation_with_its_weight_and_a_hash(session: Session) -> None:
     consultation, _manager, people = voting_consultation(session, organisations=4)
     entries = session.execute(sa.select(RollEntry).where(RollEntry.consultation_id == consultation.id)).scalars().all()
-    assert {e.organisation_id for e in entries} >= {org.id for org, _ in people}
+    assert {e.organisation_id for e in entries} == {org.id for org, _ in people}
+    assert {(e.organisation_id, e.rut) for e in entries} == {(org.id, org.rut) for org, _ in people}
     assert all(str(e.weight) == "1.000000" for e in entries)
-    assert len(consultation.roll_hash) == 64
+    assert consultation.roll_hash == documented_roll_hash(entries)
     assert consultations.freeze_roll(session, consultation.id) is False, "a frozen roll is never recomputed"
 
 
@@ -57,8 +73,12 @@ def test_power_index_is_stored_for_the_roll(session: Session) -> None:
     consultations.compute_power_index(session, consultation.id)
     session.commit()
     index = session.get(PowerIndex, consultation.id)
-    assert index is not None and index.exact
-    assert len(index.values) >= 3
+    assert index is not None and (index.method, index.exact, index.error_bound) == ("exact", True, None)
+    # Three equal weights under a simple majority: every pair wins, so each organisation turns a
+    # losing coalition into a winning one equally often, a third of the power each; no dictator, no veto.
+    entries = session.execute(sa.select(RollEntry).where(RollEntry.consultation_id == consultation.id)).scalars().all()
+    assert index.values == {str(e.organisation_id): "0.333333" for e in entries}
+    assert index.flags == {}
 
 
 def test_a_full_consultation_ends_in_a_binding_verdict(session: Session) -> None:
@@ -206,9 +226,41 @@ def test_a_vote_cast_by_a_person_authorised_only_later_is_not_admitted(session: 
 
 def test_receipts_are_unique_and_do_not_reveal_the_choice(session: Session) -> None:
     consultation, _manager, people = voting_consultation(session, organisations=3)
-    codes = {cast(session, consultation, org, person, "approve").receipt_code for org, person in people}
-    assert len(codes) == 3
-    assert all(len(code) == 19 and code.count("-") == 3 for code in codes)
+    choices = ["approve", "reject", "abstain"]
+    cast_at = [utcnow() + timedelta(seconds=i) for i in range(3)]
+    ballots = [
+        cast(session, consultation, org, person, choice, now=now)
+        for (org, person), choice, now in zip(people, choices, cast_at, strict=True)
+    ]
+    codes = [ballot.receipt_code for ballot in ballots]
+    assert len(set(codes)) == 3
+    assert all(re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code) for code in codes), codes
+
+    # The public list shows each ballot alike whatever its choice: tracker, weight and status.
+    public = {item["tracker"]: item for item in records.tracker_items(session, consultation.id)}
+    lines = [public[ballot.tracker] for ballot in ballots]
+    assert [line["tracker"] for line in lines] == [hashlib.sha256(code.encode()).hexdigest() for code in codes]
+    assert len({(line["weight"], line["status"], line["reason"]) for line in lines}) == 1
+    assert {key for line in lines for key in line} == {"tracker", "weight", "status", "reason"}
+
+    # The code depends on the choice only through the server's secret: someone who knows all else
+    # about a ballot (organisation, person, instant) finds no choice that gives its code without
+    # the secret, while the same computation with the secret finds the one that was cast.
+    questions = [q.id for q in consultation.questions]
+    for ballot, (org, person), cast_choice, now in zip(ballots, people, choices, cast_at, strict=True):
+
+        def code_for(choice: str, secret: str, org=org, person=person, now=now) -> str:
+            return voting.receipt_for(
+                secret,
+                consultation_id=consultation.id,
+                organisation_id=org.id,
+                user_id=person.id,
+                answers=dict.fromkeys(questions, choice),
+                now=now,
+            )
+
+        assert ballot.receipt_code not in {code_for(c, "guessed-" + SECRET) for c in choices}
+        assert [c for c in choices if code_for(c, SECRET) == ballot.receipt_code] == [cast_choice]
 
 
 def test_admissibility_judged_in_small_chunks_gives_the_same_result_once(session: Session, monkeypatch) -> None:
