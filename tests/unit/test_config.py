@@ -68,6 +68,29 @@ def production(instance: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return instance
 
 
+def cookies_set_by(config: dict[str, object]) -> dict[str, str]:
+    """The Set-Cookie headers, by cookie name, of a sign-in with "remember me" on a Flask
+    application run with ``config``: the session cookie and Flask-Login's remember cookie."""
+    from flask import Flask, session
+    from flask_login import LoginManager, UserMixin, login_user
+
+    app = Flask("cookies")
+    app.config.update(config)
+    LoginManager(app).user_loader(lambda _user_id: None)
+
+    class Person(UserMixin):
+        id = "1"
+
+    @app.get("/")
+    def sign_in() -> str:
+        login_user(Person(), remember=True)
+        session["seen"] = True
+        return ""
+
+    headers = app.test_client().get("/").headers.getlist("Set-Cookie")
+    return {header.split("=", 1)[0]: header for header in headers}
+
+
 # --- production checks -----------------------------------------------------------------------
 
 
@@ -143,8 +166,13 @@ def test_production_needs_the_reverse_proxys_address(production: Path, monkeypat
         build_config()
 
 
-def test_config_error_is_a_runtime_error() -> None:
-    assert issubclass(ConfigError, RuntimeError)
+def test_the_application_factory_refuses_to_start_on_an_unsafe_configuration(instance: Path) -> None:
+    # gunicorn, the worker and the flask command all start through create_app: a RuntimeError
+    # there stops them before they serve or consume anything.
+    from participa import create_app
+
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        create_app({"SECRET_KEY": "k", "TASKS_EAGER": False, "REDIS_URL": None})
 
 
 def test_production_with_secret_key_and_mail_server_is_strict(production: Path) -> None:
@@ -153,8 +181,8 @@ def test_production_with_secret_key_and_mail_server_is_strict(production: Path) 
     assert config["SECRET_KEY"] == STRONG_KEY
     assert config["MAIL_BACKEND"] == "smtp"
     assert config["MAIL_SERVER"] == "smtp.gore.example"
-    assert config["SESSION_COOKIE_SECURE"] is True
-    assert config["REMEMBER_COOKIE_SECURE"] is True
+    cookies = cookies_set_by(config)
+    assert len(cookies) == 2 and all("; Secure" in cookie for cookie in cookies.values())
     assert config["HSTS"] is True
     assert config["PREFERRED_URL_SCHEME"] == "https"
     assert not (production / "secret_key").exists()
@@ -283,18 +311,17 @@ def test_cookies_are_not_secure_outside_production(
         monkeypatch.setenv("PARTICIPA_ENV", env)
     config = build_config()
     assert config["ENV"] == "development"
-    assert config["SESSION_COOKIE_SECURE"] is False
-    assert config["REMEMBER_COOKIE_SECURE"] is False
+    cookies = cookies_set_by(config)
+    assert len(cookies) == 2 and not any("Secure" in cookie for cookie in cookies.values())
     assert config["HSTS"] is False
     assert config["PREFERRED_URL_SCHEME"] == "http"
 
 
 def test_cookies_are_http_only_and_lax_everywhere(instance: Path) -> None:
-    config = build_config()
-    assert config["SESSION_COOKIE_HTTPONLY"] is True
-    assert config["REMEMBER_COOKIE_HTTPONLY"] is True
-    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    cookies = cookies_set_by(build_config())
+    assert set(cookies) == {"participa_session", "remember_token"}
+    for cookie in cookies.values():
+        assert "; HttpOnly" in cookie and "; SameSite=Lax" in cookie
 
 
 def test_explicit_overrides_win_over_environment(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,9 +74,13 @@ def test_event_hash_is_64_lowercase_hex() -> None:
     assert set(digest) <= set("0123456789abcdef")
 
 
-def test_event_hash_is_deterministic_for_equal_events() -> None:
-    assert event_hash(make_event(1)) == event_hash(make_event(1))
-    assert event_hash(make_event(1)) == event_hash(replace(make_event(1)))
+def test_event_hash_is_sha256_of_the_events_canonical_json() -> None:
+    # Written out, so that a change of what an event's hash covers, or of its form, shows here.
+    covered = (
+        '{"action":"project.submitted","actor":7,"at":"2025-05-01T10:00:01Z","id":1,'
+        '"object":["project","101"],"payload":{"comuna":"Ñuñoa","monto":"1500000","n":1}}'
+    )
+    assert event_hash(make_event(1)) == hashlib.sha256(covered.encode("utf-8")).hexdigest()
 
 
 def test_event_hash_ignores_payload_key_order() -> None:
@@ -160,8 +164,13 @@ def test_block_hash_changes_with_number_previous_or_events(block_id: int, previo
     assert block_hash(block_id, previous, hashes) != block_hash(1, GENESIS_HASH, [H1, H2])
 
 
-def test_genesis_hash_is_64_zeros() -> None:
-    assert GENESIS_HASH == "0" * 64
+def test_the_first_block_links_to_64_zeros_as_published() -> None:
+    # /auditoria/bloques tells whoever checks the chain that the first block links to 64 zeros.
+    zeros = "0" * 64
+    event = make_event(1)
+    seal = SealRecord(event.id, 0, event_hash(event))
+    block = BlockRecord(1, zeros, block_hash(1, zeros, [seal.event_hash]), 1)
+    assert breaks([(block, [(seal, event)])]) == []
 
 
 # --- verify_chain: well-formed chains ---------------------------------------------------------

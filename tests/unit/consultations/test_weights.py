@@ -280,19 +280,27 @@ def test_infeasible_cap(n: int, cap: str) -> None:
     weigh({"base": "equal", "cap_share": cap}, *orgs, org(n))  # one more organisation makes it feasible
 
 
+member_counts = st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=25)
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=member_counts, data=st.data())
+def test_a_cap_that_n_organisations_cannot_meet_is_refused(raw: list[int], data: st.DataObject) -> None:
+    # n organisations of at most cap * total each hold at most n * cap of the total: below 1, no
+    # weights can satisfy the cap.
+    cap_millis = data.draw(st.integers(min_value=1, max_value=999 // len(raw)))
+    scheme = {"base": "sqrt_members", "cap_share": str(Decimal(cap_millis) / 1000)}
+    with pytest.raises(ValueError, match="cap_infeasible"):
+        weigh(scheme, *[org(i, members=members) for i, members in enumerate(raw)])
+
+
 @settings(max_examples=150, deadline=None)
-@given(
-    raw=st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=25),
-    cap_millis=st.integers(min_value=1, max_value=1000),
-)
-def test_cap_property(raw: list[int], cap_millis: int) -> None:
+@given(raw=member_counts, data=st.data())
+def test_a_feasible_cap_holds_exactly_and_touches_only_the_heaviest(raw: list[int], data: st.DataObject) -> None:
+    cap_millis = data.draw(st.integers(min_value=-(-1000 // len(raw)), max_value=1000))
     cap = Decimal(cap_millis) / 1000
     scheme = {"base": "sqrt_members", "cap_share": str(cap)}
     orgs = [org(i, members=members) for i, members in enumerate(raw)]
-    if cap * len(orgs) < 1:
-        with pytest.raises(ValueError, match="cap_infeasible"):
-            weigh(scheme, *orgs)
-        return
     weights = weigh(scheme, *orgs)
     total = sum(weight for weight, _ in weights.values())
     capped = [key for key, (_, inputs) in weights.items() if inputs.get("capped")]
