@@ -82,7 +82,6 @@ def test_curator_uploads_a_file_sees_progress_then_the_report(
             seen.append(int(value))
         time.sleep(0.1)
     page.get_by_role("heading", name="Informe").wait_for()
-    page.screenshot(path=str(tmp_path / "import-report.png"), full_page=True)
 
     moving = [v for v in seen if 0 < v < 100]
     assert moving, f"the progress bar never showed an intermediate value: {seen}"
