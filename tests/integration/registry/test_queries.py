@@ -72,7 +72,7 @@ def test_a_curator_read_refuses_anyone_else(
 
 @pytest.mark.parametrize("read", sorted(CURATOR_READS))
 def test_a_curator_read_answers_a_curator(session: Session, curator, batch, org, request_of_someone, read) -> None:
-    CURATOR_READS[read](session, curator, batch, org, request_of_someone)
+    assert CURATOR_READS[read](session, curator, batch, org, request_of_someone) is not None
 
 
 def test_the_report_is_refused_before_its_first_row_is_read(session: Session, batch) -> None:
