@@ -24,6 +24,7 @@ class Commitment(Base):
 
     @property
     def label(self) -> str:
+        """How a commitment is named in lists: axis, number and title."""
         return f"{self.axis.capitalize()} {self.number}: {self.title}"
 
     __table_args__ = (

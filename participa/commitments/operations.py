@@ -12,6 +12,8 @@ from participa.commitments.models import Commitment
 
 
 def official_commitments() -> list[dict[str, object]]:
+    """The programme's commitments as the list shipped with the package has them, numbered
+    within their axis (DESIGN §3, commitments)."""
     text = resources.files("participa.commitments").joinpath("data/compromisos_2025_2029.csv").read_text("utf-8")
     return [
         {
@@ -46,4 +48,5 @@ def load_commitments(session: Session) -> tuple[int, int]:
 
 
 def list_commitments(session: Session) -> list[Commitment]:
+    """Every commitment, in the programme's order: public data, open to anyone."""
     return list(session.execute(sa.select(Commitment).order_by(Commitment.id)).scalars())

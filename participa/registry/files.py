@@ -19,6 +19,8 @@ _DELIMITERS = (";", ",", "\t")
 
 @dataclass(frozen=True)
 class FileShape:
+    """What an uploaded file turned out to be: how to read it and where its data starts."""
+
     encoding: str  # "utf-8", "cp1252" or, as a last resort, "latin-1"
     delimiter: str
     header: list[str]
@@ -97,6 +99,8 @@ class _OffsetLines:
 
 @dataclass(frozen=True)
 class Chunk:
+    """Rows read from a file and where the next chunk starts."""
+
     rows: list[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells)
     next_offset: int
     next_row: int

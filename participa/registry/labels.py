@@ -98,6 +98,7 @@ STRUCTURE_MESSAGES = {
 
 
 def label(mapping: dict, value: str | None) -> str:  # type: ignore[type-arg]
+    """The reader's words for a stored code, or the code itself when it has no label."""
     if value is None:
         return ""
     for key, text in mapping.items():

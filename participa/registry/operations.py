@@ -106,6 +106,8 @@ def start_import(session: Session, *, actor: User, stream: BinaryIO, filename: s
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """Whether the batch is finished, and how many rows this chunk read."""
+
     finished: bool
     rows: int
 
@@ -427,6 +429,9 @@ def _sync_representative_role(session: Session, user: User, actor: User) -> None
 def decide_representation(
     session: Session, *, actor: User, representation: Representation, approve: bool, reason: str
 ) -> None:
+    """A curator approves or rejects a pending request (a rejection needs a reason); nobody
+    decides their own, and a dissolved organisation's request can only be rejected. The
+    representative role follows the approvals (DESIGN §2)."""
     _require(actor, Role.CURATOR)
     if representation.status != "requested":
         raise RegistryError("not_pending")
@@ -458,6 +463,8 @@ def decide_representation(
 
 
 def revoke_representation(session: Session, *, actor: User, representation: Representation, reason: str) -> None:
+    """A curator revokes an approved representation, with a reason. The approval time stays, so
+    votes cast while it held still count (DESIGN §4, Votes)."""
     _require(actor, Role.CURATOR)
     if representation.status != "approved":
         raise RegistryError("not_approved")
@@ -482,6 +489,7 @@ def revoke_representation(session: Session, *, actor: User, representation: Repr
 
 
 def represented_organisations(session: Session, user: User) -> list[Organisation]:
+    """The organisations a person is approved to act for now, by name."""
     return list(
         session.execute(
             sa.select(Organisation)

@@ -113,6 +113,8 @@ def report_rows(session: Session, *, actor: User, batch: ImportBatch) -> Iterato
 
 @dataclass(frozen=True)
 class OrgFilter:
+    """What a list of organisations is filtered by; ``public`` for the public directory."""
+
     text: str = ""
     comuna_cut: int | None = None
     org_type: str | None = None

@@ -15,6 +15,8 @@ from participa.core.text import fold, fold_cached
 
 
 class OrgType(StrEnum):
+    """The kinds of organisation the registry holds (DESIGN §3, registry)."""
+
     JUNTA_VECINOS = "junta_vecinos"
     FUNCIONAL = "funcional"
     UNION_COMUNAL = "union_comunal"
@@ -25,6 +27,8 @@ class OrgType(StrEnum):
 
 
 class OrgStatus(StrEnum):
+    """An organisation's standing in the registry; only ``verified`` can be on a roll (DESIGN §4)."""
+
     PENDING = "pending"
     VERIFIED = "verified"
     SUSPENDED = "suspended"
@@ -32,6 +36,8 @@ class OrgStatus(StrEnum):
 
 
 class CuratorAction(StrEnum):
+    """What a curator may do to an organisation's status (see TRANSITIONS)."""
+
     VERIFY = "verify"
     SUSPEND = "suspend"
     REINSTATE = "reinstate"
@@ -171,6 +177,8 @@ def map_header(header: Sequence[str]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class CleanRow:
+    """One row of an import file, validated and normalised."""
+
     rut: str
     legal_name: str
     registry_number: str | None
@@ -182,6 +190,7 @@ class CleanRow:
     board_term_end: date | None
 
     def values(self) -> dict[str, object]:
+        """The fields an import sets on a registry record, as stored."""
         return {
             "legal_name": self.legal_name,
             "registry_number": self.registry_number,
@@ -196,6 +205,8 @@ class CleanRow:
 
 @dataclass(frozen=True)
 class Rejection:
+    """Why a row was rejected: a reason code and what was wrong, with the RUT when it was read."""
+
     reason: str  # a code: invalid_rut, unknown_comuna, missing_field, bad_date, ...
     detail: str
     rut: str | None = None

@@ -30,17 +30,23 @@ class TallyInputError(ValueError):
 
 
 class Choice(StrEnum):
+    """The answers a ballot can give to a question."""
+
     APPROVE = "approve"
     REJECT = "reject"
     ABSTAIN = "abstain"
 
 
 class RevotePolicy(StrEnum):
+    """Which of an organisation's ballots on a question counts."""
+
     LAST = "last"  # the default (DESIGN §4, Votes): the last ballot counts, earlier ones are superseded
     FIRST = "first"  # the first ballot counts, later ones are ignored
 
 
 class Verdict(StrEnum):
+    """A question's outcome: ``no_quorum`` whenever the quorum fails, whatever the votes."""
+
     APPROVED = "approved"
     REJECTED = "rejected"
     NO_QUORUM = "no_quorum"
@@ -147,6 +153,7 @@ class TallyRules:
         object.__setattr__(self, "revote", revote)
 
     def to_dict(self) -> dict[str, Any]:
+        """The rules as published with the result: fractions as ``"n/d"``."""
         return {
             "quorum": fraction_text(self.quorum),
             "majority": fraction_text(self.majority),
@@ -165,11 +172,14 @@ class ChoiceCount:
     weight: Decimal
 
     def to_dict(self) -> dict[str, Any]:
+        """Heads and weight side by side, the weight with six decimals."""
         return {"heads": self.heads, "weight": weight_text(self.weight)}
 
 
 @dataclass(frozen=True)
 class QuestionResult:
+    """One question's count, quorum, majority and verdict (DESIGN §4, Tally and binding verdict)."""
+
     question_id: int
     approve: ChoiceCount
     reject: ChoiceCount
@@ -184,6 +194,7 @@ class QuestionResult:
     verdict: Verdict
 
     def to_dict(self) -> dict[str, Any]:
+        """The question's result in its published form."""
         return {
             "question_id": self.question_id,
             "approve": self.approve.to_dict(),
@@ -202,6 +213,8 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class Result:
+    """The whole tally: every question's result and what was counted, superseded or set aside."""
+
     roll_size: int
     roll_total_weight: Decimal
     rules: TallyRules
@@ -214,6 +227,7 @@ class Result:
     not_admitted: Mapping[str, int] = field(default_factory=dict)
 
     def question(self, question_id: int) -> QuestionResult:
+        """The result of one question; KeyError when it was not counted."""
         for result in self.questions:
             if result.question_id == question_id:
                 return result
@@ -238,6 +252,7 @@ class Result:
         return canonical_json(self.to_dict())
 
     def sha256(self) -> str:
+        """The result's published hash: SHA-256 of its canonical JSON (DESIGN §4, Certification and record)."""
         return sha256_hex(self.to_canonical())
 
 

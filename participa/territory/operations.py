@@ -12,6 +12,8 @@ from participa.territory.models import Comuna
 
 
 def official_comunas() -> list[dict[str, object]]:
+    """The 52 comunas of the region as the official list shipped with the package has them
+    (CUT code, name, province; DESIGN §3, territory)."""
     text = resources.files("participa.territory").joinpath("data/comunas_rm.csv").read_text("utf-8")
     return [
         {"cut": int(row["cut"]), "name": row["comuna"].strip(), "province": row["provincia"].strip()}
@@ -36,4 +38,5 @@ def load_comunas(session: Session) -> tuple[int, int]:
 
 
 def list_comunas(session: Session) -> list[Comuna]:
+    """Every comuna, by name: public data, open to anyone."""
     return list(session.execute(sa.select(Comuna).order_by(Comuna.name)).scalars())
