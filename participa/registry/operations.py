@@ -322,24 +322,9 @@ def _close_representations(session: Session, *, actor: User, organisation: Organ
         .all()
     )
     for representation in open_ones:
-        now = utcnow()
-        if representation.status == "approved":
-            representation.status = "revoked"
-            representation.revoked_at = now
-        else:
-            representation.status = "rejected"
-        representation.decided_at = now
-        representation.decided_by_id = actor.id
-        representation.reason = "organisation dissolved"
-        audit.record(
-            f"registry.representation_{representation.status}",
-            actor=actor,
-            object_type="representation",
-            object_id=representation.id,
-            payload={"reason": "organisation dissolved"},
-        )
-        session.flush()
-        _sync_representative_role(session, representation.user, actor)
+        status = "revoked" if representation.status == "approved" else "rejected"
+        _decide(representation, status, actor=actor, reason="organisation dissolved")
+        _record_decision(session, representation, actor=actor, reason="organisation dissolved")
     session.flush()
 
 
@@ -444,22 +429,8 @@ def decide_representation(
     if approve and representation.organisation.status == OrgStatus.DISSOLVED.value:
         # Dissolved while the request waited: it can only be rejected now.
         raise RegistryError("organisation_dissolved")
-    representation.status = "approved" if approve else "rejected"
-    representation.decided_at = utcnow()
-    if approve:
-        representation.approved_at = representation.decided_at
-    representation.decided_by_id = actor.id
-    representation.reason = reason[:2000] or None
-    session.flush()
-    audit.record(
-        f"registry.representation_{representation.status}",
-        actor=actor,
-        object_type="representation",
-        object_id=representation.id,
-        payload={"reason": reason[:2000]},
-    )
-    _sync_representative_role(session, representation.user, actor)
-    session.flush()
+    _decide(representation, "approved" if approve else "rejected", actor=actor, reason=reason[:2000] or None)
+    _record_decision(session, representation, actor=actor, reason=reason[:2000])
 
 
 def revoke_representation(session: Session, *, actor: User, representation: Representation, reason: str) -> None:
@@ -471,18 +442,32 @@ def revoke_representation(session: Session, *, actor: User, representation: Repr
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise RegistryError("reason_required")
-    representation.status = "revoked"
-    # The approval time stays: votes cast before now were cast while authorised (DESIGN §4).
-    representation.decided_at = representation.revoked_at = utcnow()
+    _decide(representation, "revoked", actor=actor, reason=reason[:2000])
+    _record_decision(session, representation, actor=actor, reason=reason[:2000])
+
+
+def _decide(representation: Representation, status: str, *, actor: User, reason: str | None) -> None:
+    """A decision on a representation: its status, when, by whom and why. An approval records
+    its time and a revocation its own, leaving the approval's: votes are judged by both (DESIGN §4)."""
+    representation.status = status
+    representation.decided_at = utcnow()
+    if status == "approved":
+        representation.approved_at = representation.decided_at
+    elif status == "revoked":
+        representation.revoked_at = representation.decided_at
     representation.decided_by_id = actor.id
-    representation.reason = reason[:2000]
+    representation.reason = reason
+
+
+def _record_decision(session: Session, representation: Representation, *, actor: User, reason: str) -> None:
+    """Audit a decision on a representation; the person's representative role then follows."""
     session.flush()
     audit.record(
-        "registry.representation_revoked",
+        f"registry.representation_{representation.status}",
         actor=actor,
         object_type="representation",
         object_id=representation.id,
-        payload={"reason": reason[:2000]},
+        payload={"reason": reason},
     )
     _sync_representative_role(session, representation.user, actor)
     session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from flask import (
     Response,
@@ -180,26 +181,31 @@ def import_report(batch_id: int):
 # --- organisations (curators) ---------------------------------------------------------------
 
 
+def _search(form: PublicFilterForm, actor: Any, **more: Any) -> tuple[list[Organisation], int, int]:
+    """The page of organisations a filter form asks for, how many match in all, and the status
+    to answer with: 400, and an empty list, for a form that does not validate. ``more`` adds
+    criteria beyond the public form's."""
+    form.comuna.choices = _comuna_choices(_("Todas"))
+    if not form.validate():
+        return [], 0, 400
+    criteria = queries.OrgFilter(
+        text=form.q.data or "",
+        comuna_cut=int(form.comuna.data) if form.comuna.data else None,
+        org_type=form.tipo.data or None,
+        **more,
+    )
+    organisations, total = queries.search_organisations(
+        db.session(), actor=actor, criteria=criteria, page=_page(), page_size=PAGE_SIZE
+    )
+    return organisations, total, 200
+
+
 @role_required(Role.CURATOR)
 def list_organisations():
     form = CuratorFilterForm(request.args)
-    form.comuna.choices = _comuna_choices(_("Todas"))
-    organisations: list[Organisation] = []
-    total = 0
-    status = 200
-    if form.validate():
-        criteria = queries.OrgFilter(
-            text=form.q.data or "",
-            comuna_cut=int(form.comuna.data) if form.comuna.data else None,
-            org_type=form.tipo.data or None,
-            status=form.estado.data or None,
-            board_expiring_days=form.vence.data,
-        )
-        organisations, total = queries.search_organisations(
-            db.session(), actor=acting_user(), criteria=criteria, page=_page(), page_size=PAGE_SIZE
-        )
-    else:
-        status = 400
+    organisations, total, status = _search(
+        form, acting_user(), status=form.estado.data or None, board_expiring_days=form.vence.data
+    )
     return render_template(
         "registry/organisations.html",
         form=form,
@@ -368,22 +374,7 @@ def representation_document(rep_id: int):
 
 def public_list():
     form = PublicFilterForm(request.args)
-    form.comuna.choices = _comuna_choices(_("Todas"))
-    organisations: list[Organisation] = []
-    total = 0
-    status = 200
-    if form.validate():
-        criteria = queries.OrgFilter(
-            text=form.q.data or "",
-            comuna_cut=int(form.comuna.data) if form.comuna.data else None,
-            org_type=form.tipo.data or None,
-            public=True,
-        )
-        organisations, total = queries.search_organisations(
-            db.session(), actor=None, criteria=criteria, page=_page(), page_size=PAGE_SIZE
-        )
-    else:
-        status = 400
+    organisations, total, status = _search(form, None, public=True)
     return render_template(
         "registry/public_list.html",
         form=form,
