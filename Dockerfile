@@ -13,6 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FLASK_APP=wsgi:app \
     PARTICIPA_ENV=production
 
+# Pango and a font for WeasyPrint, which renders the certificate's PDF.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig \
+    && rm -rf /var/lib/apt/lists/*
+
 # A writable home: gunicorn puts its control socket in ~/.gunicorn.
 RUN groupadd --system --gid 10001 participa \
     && useradd --system --uid 10001 --gid participa --create-home --home-dir /home/participa \

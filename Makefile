@@ -16,8 +16,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(VENV)/.system-libs
 	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# WeasyPrint (the certificate's PDF) lays text out with the system's Pango and needs a font.
+$(VENV)/.system-libs: | $(BIN)/python
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || ! fc-list 2>/dev/null | grep -qi dejavu; then \
+	  echo "Installing Debian's Pango and DejaVu fonts for the certificate's PDF"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig; fi
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

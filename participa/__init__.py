@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participa.accounts.blueprint import init_login
     from participa.admin.blueprint import bp as admin_bp
     from participa.audit.blueprint import bp as audit_bp
+    from participa.certification.blueprint import bp as certification_bp
     from participa.consultations.blueprint import bp as consultations_bp
     from participa.mail.blueprint import bp as mail_bp
     from participa.projects.blueprint import bp as projects_bp
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         projects_bp,
         consultations_bp,
         voting_bp,
+        certification_bp,
         proposals_bp,
     ):
         app.register_blueprint(blueprint)
@@ -57,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Task modules, so that workers know every task by name.
     import participa.accounts.tasks
     import participa.audit.tasks
+    import participa.certification.tasks
     import participa.consultations.tasks
     import participa.core.tasks
     import participa.mail.tasks

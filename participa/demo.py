@@ -326,9 +326,10 @@ NAMED_BALLOTS = [
 
 def _load_demo_consultation(session: Session) -> None:
     """Three consultations of Renca: one open for voting, so that the demo representative can
-    vote at once, and two closed with their results (one secret, one named), so that a newcomer
-    sees the public record, the trackers and the recount without acting as a manager.
-    Idempotent by the consultations' titles."""
+    vote at once, and two closed with their results (one secret, awaiting certification, one
+    named and certified), so that a newcomer sees the public record, the trackers, the recount
+    and a certificate without acting as a manager or certifier. Idempotent by the
+    consultations' titles."""
     from datetime import timedelta
     from decimal import Decimal
 
@@ -450,3 +451,31 @@ def _load_demo_consultation(session: Session) -> None:
         )
         vote_and_close(closed, NAMED_BALLOTS)
     session.flush()
+    certified = session.execute(sa.select(Consultation).where(Consultation.title == sede)).scalar_one_or_none()
+    if certified is not None and certified.phase == Phase.CERTIFICATION:
+        _certify_demo(session, certified.id)
+
+
+def _certify_demo(session: Session, consultation_id: int) -> None:
+    """Both demo certifiers approve the consultation's result, so that a newcomer can open a
+    certificate, print it and scan its QR code. Each approval is its own transaction, as on the
+    site: the certificate names the audit block that seals the consultation's last event, which
+    the sealer takes once committed."""
+    from participa.certification import operations as certification
+    from participa.certification.rules import Decision
+
+    session.commit()
+    for email in ("certifica1@demo.participa.cl", "certifica2@demo.participa.cl"):
+        certifier = session.execute(sa.select(User).where(User.email == email)).scalar_one()
+        result = certification.current_result(session, consultation_id)
+        assert result is not None
+        certification.decide(
+            session,
+            actor=certifier,
+            consultation_id=consultation_id,
+            decision=Decision.APPROVE,
+            reason=None,
+            seen_sha256=result.sha256,
+            now=utcnow(),
+        )
+        session.commit()

@@ -3,6 +3,7 @@
 from participa.accounts.models import AccountToken, LoginAttempt, RoleAssignment, User
 from participa.admissibility.models import AdmissibilityDecision
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
+from participa.certification.models import Certification, CertificationDecision, CommitmentEvidence
 from participa.commitments.models import Commitment
 from participa.consultations.models import Consultation, PowerIndex, Question, RollEntry
 from participa.core.db import Base
@@ -23,7 +24,10 @@ __all__ = [
     "AuditEvent",
     "AuditSeal",
     "Ballot",
+    "Certification",
+    "CertificationDecision",
     "Commitment",
+    "CommitmentEvidence",
     "Comuna",
     "Consultation",
     "ImportBatch",

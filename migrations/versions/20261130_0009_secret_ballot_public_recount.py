@@ -204,7 +204,7 @@ def upgrade() -> None:
     for column in ("rut", "legal_name", "comuna_cut"):
         bind.execute(
             sa.text(
-                f"UPDATE roll_entries SET {column} = "  # noqa: S608 - a fixed column name
+                f"UPDATE roll_entries SET {column} = "
                 f"(SELECT o.{column} FROM organisations o WHERE o.id = roll_entries.organisation_id)"
             )
         )

@@ -116,7 +116,7 @@ def upgrade() -> None:
     # Ballots of consultations already closed get the verdict of their votes.
     refused = "(SELECT min(v.refusal) FROM votes v WHERE v.ballot_id = ballots.id AND NOT v.admitted)"
     op.execute(
-        f"UPDATE ballots SET refusal = {refused}, verdict = CASE WHEN {refused} IS NULL THEN 'counted' "  # noqa: S608
+        f"UPDATE ballots SET refusal = {refused}, verdict = CASE WHEN {refused} IS NULL THEN 'counted' "
         f"WHEN {refused} = 'superseded' THEN 'superseded' ELSE 'not_admitted' END "
         "WHERE NOT EXISTS (SELECT 1 FROM votes v WHERE v.ballot_id = ballots.id AND v.admitted IS NULL)"
     )

@@ -155,45 +155,82 @@ def _blocks(session: Session) -> Iterator[SealedBlock]:
             AuditBlock.id
         )
     ).all()
-    e = AuditEvent.__table__.c
     for block in blocks:
-        rows = session.execute(
-            sa.select(
-                AuditSeal.event_id,
-                AuditSeal.position,
-                AuditSeal.event_hash,
-                e.id.label("found_id"),
-                e.occurred_at,
-                e.actor_id,
-                e.action,
-                e.object_type,
-                e.object_id,
-                e.payload,
-            )
-            .join_from(AuditSeal, AuditEvent, AuditEvent.id == AuditSeal.event_id, isouter=True)
-            .where(AuditSeal.block_id == block.id)
-            .order_by(AuditSeal.position)
-        ).all()
         yield (
             rules.BlockRecord(block.id, block.previous_hash, block.block_hash, block.event_count),
-            [
-                (
-                    rules.SealRecord(row.event_id, row.position, row.event_hash),
-                    None
-                    if row.found_id is None
-                    else rules.EventRecord(
-                        row.found_id,
-                        row.occurred_at,
-                        row.actor_id,
-                        row.action,
-                        row.object_type,
-                        row.object_id,
-                        row.payload,
-                    ),
-                )
-                for row in rows
-            ],
+            _seals_of(session, block.id),
         )
+
+
+def _seals_of(session: Session, block_id: int) -> list[tuple[rules.SealRecord, rules.EventRecord | None]]:
+    """A block's seals in position order, each beside the event it seals (``None`` if gone)."""
+    e = AuditEvent.__table__.c
+    rows = session.execute(
+        sa.select(
+            AuditSeal.event_id,
+            AuditSeal.position,
+            AuditSeal.event_hash,
+            e.id.label("found_id"),
+            e.occurred_at,
+            e.actor_id,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.payload,
+        )
+        .join_from(AuditSeal, AuditEvent, AuditEvent.id == AuditSeal.event_id, isouter=True)
+        .where(AuditSeal.block_id == block_id)
+        .order_by(AuditSeal.position)
+    ).all()
+    return [
+        (
+            rules.SealRecord(row.event_id, row.position, row.event_hash),
+            None
+            if row.found_id is None
+            else rules.EventRecord(
+                row.found_id, row.occurred_at, row.actor_id, row.action, row.object_type, row.object_id, row.payload
+            ),
+        )
+        for row in rows
+    ]
+
+
+def block_of_event(session: Session, event_id: int) -> AuditBlock | None:
+    """The sealed block that covers an event, or ``None`` while it is unsealed."""
+    return session.execute(
+        sa.select(AuditBlock).join(AuditSeal, AuditSeal.block_id == AuditBlock.id).where(AuditSeal.event_id == event_id)
+    ).scalar_one_or_none()
+
+
+BLOCK_MISSING = "missing"
+BLOCK_HASH_DIFFERS = "hash_differs"
+BLOCK_BROKEN = "broken"
+BLOCK_UNLINKED = "unlinked"
+
+
+def check_block(session: Session, block_id: int, block_hash: str) -> str | None:
+    """Whether one block, named by a certificate, is still in the sealed chain with this hash:
+    its events against their seals, its hash, its link to the block before and the next
+    block's link to it. ``None`` when it holds, else one of ``BLOCK_MISSING``,
+    ``BLOCK_HASH_DIFFERS``, ``BLOCK_BROKEN`` (its events, seals, hash or link to the block
+    before do not hold) or ``BLOCK_UNLINKED`` (the next block does not link to it). The whole
+    chain is checked by ``flask audit verify``."""
+    current = current_heads(session, [block_id - 1, block_id, block_id + 1])
+    block = current.get(block_id)
+    if block is None:
+        return BLOCK_MISSING
+    if block.block_hash != block_hash:
+        return BLOCK_HASH_DIFFERS
+    before = current.get(block_id - 1)
+    if block_id > 1 and before is None:
+        return BLOCK_BROKEN
+    previous_hash = before.block_hash if before else rules.GENESIS_HASH
+    if rules.block_break(block, _seals_of(session, block_id), previous_hash=previous_hash) is not None:
+        return BLOCK_BROKEN
+    after = current.get(block_id + 1)
+    if after is not None and after.previous_hash != block.block_hash:
+        return BLOCK_UNLINKED
+    return None
 
 
 @dataclass(frozen=True)

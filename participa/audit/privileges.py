@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 AUDIT_TABLES = ("audit_events", "audit_blocks", "audit_seals")
+# Certificates and certifiers' decisions are append-only too (migration 0013 adds triggers).
+CERTIFICATION_TABLES = ("certifications", "certification_decisions")
 # A plain lower-case identifier: quoted anyway, but nothing that needs quoting is accepted.
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -76,7 +78,7 @@ def grant_app_role(connection: sa.Connection, role: str) -> GrantResult:
     """Give ``role`` what the application needs in the current schema, and no more on the audit
     tables. Idempotent, and it converges: whatever the role held before, afterwards it holds
     SELECT, INSERT, UPDATE, DELETE on the application's tables, SELECT and INSERT on the audit
-    tables, SELECT on alembic_version, USAGE and SELECT on the sequences and EXECUTE on the
+    and certification tables, SELECT on alembic_version, USAGE and SELECT on the sequences and EXECUTE on the
     functions. Run it as the owner of the schema, in one transaction."""
     check_role_name(role)
     if connection.dialect.name != "postgresql":
@@ -109,7 +111,11 @@ def grant_app_role(connection: sa.Connection, role: str) -> GrantResult:
         return connection.dialect.identifier_preparer.quote(name)
 
     schema, r = q(facts.schema), q(role)
-    audit = ", ".join(f"{schema}.{q(t)}" for t in AUDIT_TABLES)
+    present = set(
+        connection.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars()
+    )
+    append_only = [t for t in (*AUDIT_TABLES, *CERTIFICATION_TABLES) if t in present]
+    audit = ", ".join(f"{schema}.{q(t)}" for t in append_only)
     for statement in (
         f"GRANT CONNECT ON DATABASE {q(facts.db)} TO {r}",
         f"GRANT USAGE ON SCHEMA {schema} TO {r}",
@@ -122,7 +128,8 @@ def grant_app_role(connection: sa.Connection, role: str) -> GrantResult:
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {r}",
         f"REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA {schema} FROM {r}",
         f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {r}",
-        # The audit log: read and append, nothing else, for the role and for everyone.
+        # The audit log and the certificates: read and append, nothing else, for the role and
+        # for everyone.
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {audit} FROM {r}, PUBLIC",
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.alembic_version FROM {r}, PUBLIC",
     ):

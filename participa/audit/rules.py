@@ -93,24 +93,31 @@ def verify_chain(
         if block.id != expected_id:
             yield Break(block.id, None, f"falta el bloque {expected_id}")
             return
-        if block.previous_hash != previous:
-            yield Break(block.id, None, "el enlace con el bloque anterior no coincide")
-            return
-        if len(seals) != block.event_count:
-            yield Break(block.id, None, "el número de eventos del bloque no coincide")
-            return
-        for seal, event in seals:
-            if event is None:
-                yield Break(block.id, seal.event_id, "el evento sellado ya no existe")
-                return
-            if event_hash(event) != seal.event_hash:
-                yield Break(block.id, event.id, "el contenido del evento no coincide con su sello")
-                return
-        if block_hash(block.id, block.previous_hash, (s.event_hash for s, _ in seals)) != block.block_hash:
-            yield Break(block.id, None, "el hash del bloque no coincide con sus eventos")
+        broken = block_break(block, seals, previous_hash=previous)
+        if broken is not None:
+            yield broken
             return
         previous = block.block_hash
         expected_id += 1
+
+
+def block_break(
+    block: BlockRecord, seals: list[tuple[SealRecord, EventRecord | None]], *, previous_hash: str
+) -> Break | None:
+    """What is wrong with one block, given the hash of the block before it: its link, its
+    events against their seals, its own hash; ``None`` when it holds."""
+    if block.previous_hash != previous_hash:
+        return Break(block.id, None, "el enlace con el bloque anterior no coincide")
+    if len(seals) != block.event_count:
+        return Break(block.id, None, "el número de eventos del bloque no coincide")
+    for seal, event in seals:
+        if event is None:
+            return Break(block.id, seal.event_id, "el evento sellado ya no existe")
+        if event_hash(event) != seal.event_hash:
+            return Break(block.id, event.id, "el contenido del evento no coincide con su sello")
+    if block_hash(block.id, block.previous_hash, (s.event_hash for s, _ in seals)) != block.block_hash:
+        return Break(block.id, None, "el hash del bloque no coincide con sus eventos")
+    return None
 
 
 # --- heads that someone saved ------------------------------------------------------------------

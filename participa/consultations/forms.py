@@ -16,6 +16,8 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from participa.consultations.labels import WEIGHT_BASE_LABELS
+
 _required = DataRequired(message=_l("Este campo es obligatorio."))
 _when = _l("Fecha y hora de Santiago.")
 
@@ -60,12 +62,7 @@ class ConsultationForm(FlaskForm):
     )
     weight_base = SelectField(
         _l("Ponderación base"),
-        choices=[
-            SelectChoice("equal", _l("Igual: 1 por organización")),
-            SelectChoice("by_type", _l("Según tipo de organización")),
-            SelectChoice("membership_bands", _l("Según tramos de socios")),
-            SelectChoice("sqrt_members", _l("Raíz cuadrada del número de socios (regla de Penrose)")),
-        ],
+        choices=[SelectChoice(value, label) for value, label in WEIGHT_BASE_LABELS.items()],
     )
     type_table = TextAreaField(
         _l("Pesos por tipo"),

@@ -1,4 +1,4 @@
-"""How consultation phases are named to people."""
+"""How consultation phases and weight schemes are named to people."""
 
 from __future__ import annotations
 
@@ -14,4 +14,11 @@ PHASE_LABELS = {
     Phase.COUNTING: _l("Conteo"),
     Phase.CERTIFICATION: _l("Certificación"),
     Phase.PUBLISHED: _l("Publicada"),
+}
+
+WEIGHT_BASE_LABELS = {
+    "equal": _l("Igual: 1 por organización"),
+    "by_type": _l("Según tipo de organización"),
+    "membership_bands": _l("Según tramos de socios"),
+    "sqrt_members": _l("Raíz cuadrada del número de socios (regla de Penrose)"),
 }

@@ -48,6 +48,11 @@ class Consultation(Base):
     roll_frozen_at: Mapped[datetime | None]
     roll_hash: Mapped[str | None] = mapped_column(sa.String(64))
     roll_total_weight: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 6))
+    # The count's round: a certifier's refusal sends the consultation back for a recount.
+    count_round: Mapped[int] = mapped_column(default=1, server_default="1")
+    # When two certifiers made the result binding: from then on nothing that fed it may change
+    # (refused by database triggers, migration 0013).
+    certified_at: Mapped[datetime | None]
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="consultation", lazy="selectin", order_by="Question.position"

@@ -14,6 +14,8 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.admissibility.models import AdmissibilityDecision
+from participa.certification import operations as certification
+from participa.certification.forms import RecountForm
 from participa.consultations import operations
 from participa.consultations.forms import ConsultationForm, PhaseForm
 from participa.consultations.labels import PHASE_LABELS
@@ -267,6 +269,7 @@ def manage(consultation_id: int):
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     following = next_phase(Phase(consultation.phase))
     can_advance = following is not None and manual_change_allowed(Phase(consultation.phase), following)
+    session = db.session()
     return render_template(
         "consultations/manage.html",
         consultation=consultation,
@@ -274,6 +277,10 @@ def manage(consultation_id: int):
         following=following if can_advance else None,
         form=PhaseForm(),
         estimate=_estimate(consultation),
+        sent_back=certification.awaiting_recount(session, consultation),
+        refusal=certification.last_refusal(session, consultation) if consultation.count_round > 1 else None,
+        certificate=certification.certificate_of(session, consultation_id),
+        recount_form=RecountForm(),
     )
 
 

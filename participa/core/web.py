@@ -162,6 +162,21 @@ def init_app(app: Flask) -> None:
             _("Algo falló de nuestro lado. No se guardó ningún cambio; intente de nuevo en unos minutos."),
         )
 
+    @app.errorhandler(sa.exc.IntegrityError)
+    @app.errorhandler(sa.exc.ProgrammingError)
+    def _refused_by_database(error: sa.exc.DBAPIError) -> tuple[str, int]:
+        """A change the database refused that no form should have offered: the triggers that
+        keep a certified result's inputs unchanged (migration 0013) get a clear answer."""
+        if "certified" not in str(error.orig):
+            raise error  # anything else is a defect: the 500 page, as before
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return _error(
+            409,
+            _("Consulta certificada"),
+            _("La consulta está certificada: nada de lo que produjo su resultado se puede cambiar."),
+        )
+
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.InterfaceError)
     @app.errorhandler(sa.exc.TimeoutError)

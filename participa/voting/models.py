@@ -93,14 +93,20 @@ class Vote(Base):
 
 class TallyResult(Base):
     """The computed result of a consultation: canonical JSON and its SHA-256. One per
-    consultation: a tally task that runs twice leaves one result (unique constraint)."""
+    consultation and count round: a tally task that runs twice leaves one result (unique
+    constraint)."""
 
     __tablename__ = "tally_results"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"), unique=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id"))
+    # The count's round: a certifier's refusal sends the consultation back for a recount, whose
+    # result is stored beside the refused one, never over it.
+    count_round: Mapped[int] = mapped_column(default=1, server_default="1")
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     canonical_json: Mapped[str] = mapped_column(sa.Text)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     # SHA-256 of the trackers list as published (comprobantes.json), final at close.
     trackers_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.UniqueConstraint("consultation_id", "count_round"),)

@@ -466,12 +466,10 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
     ).scalar_one_or_none()
     if consultation is None or consultation.phase not in (Phase.COUNTING, Phase.CERTIFICATION):
         return None
-    existing = session.execute(
-        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
-    ).scalar_one_or_none()
+    existing = session.execute(current_result_query(consultation_id)).scalar_one_or_none()
     if existing is not None:
         return existing
-    run = close_run(consultation_id)
+    run = close_run(consultation_id, consultation.count_round)
     while not judge_votes(session, consultation, run):
         pass
     result = count(session, consultation, files=records.manifest(session, consultation))
@@ -488,8 +486,18 @@ def close_consultation(session: Session, consultation_id: int) -> TallyResult | 
     return result
 
 
-def close_run(consultation_id: int) -> str:
-    return f"close-{consultation_id}"
+def close_run(consultation_id: int, count_round: int = 1) -> str:
+    """The admissibility run's name for one count round; a recount judges every vote again
+    under a run of its own, beside the refused round's decisions."""
+    return f"close-{consultation_id}" if count_round == 1 else f"close-{consultation_id}-r{count_round}"
+
+
+def current_result_query(consultation_id: int) -> sa.Select[tuple[TallyResult]]:
+    """The result of the consultation's current count round."""
+    current_round = sa.select(Consultation.count_round).where(Consultation.id == consultation_id).scalar_subquery()
+    return sa.select(TallyResult).where(
+        TallyResult.consultation_id == consultation_id, TallyResult.count_round == current_round
+    )
 
 
 def judge_votes(session: Session, consultation: Consultation, run: str, *, max_votes: int | None = None) -> bool:
@@ -714,6 +722,7 @@ def count(session: Session, consultation: Consultation, *, files: Mapping[str, s
     canonical = canonical_json(published)
     stored = TallyResult(
         consultation_id=consultation.id,
+        count_round=consultation.count_round,
         canonical_json=canonical.decode("utf-8"),
         sha256=sha256_hex(canonical),
         trackers_hash=files["comprobantes.json"],

@@ -14,11 +14,13 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request, send_file, stream_with_context
 from flask_babel import lazy_gettext as _l
 
+from participa.certification.forms import CertificateCodeForm
+from participa.certification.models import Certification
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.web import page_number
-from participa.voting import records, rules
+from participa.voting import operations, records, rules
 from participa.voting.forms import ReceiptForm
 from participa.voting.labels import CHANNEL_LABELS, CHOICE_LABELS, REASON_LABELS, STATUS_LABELS
 from participa.voting.models import Ballot, TallyResult, Vote
@@ -38,9 +40,9 @@ def published(consultation_id: int) -> Consultation:
 
 
 def stored_result(consultation_id: int) -> TallyResult | None:
-    return db.session.execute(
-        sa.select(TallyResult).where(TallyResult.consultation_id == consultation_id)
-    ).scalar_one_or_none()
+    """The result of the consultation's current count round (a refused round's result is kept
+    but is no longer the result)."""
+    return db.session.execute(operations.current_result_query(consultation_id)).scalar_one_or_none()
 
 
 def _page() -> int:
@@ -205,9 +207,13 @@ def result(consultation_id: int):
         for question in data["questions"]:
             totals = {c: (question[c]["heads"], Decimal(question[c]["weight"])) for c in rules.CHOICES}
             revealed[question["question_id"]] = rules.revealed_choices(participants, totals)
+    certification = db.session.execute(
+        sa.select(Certification).where(Certification.consultation_id == consultation_id)
+    ).scalar_one_or_none()
     return render_template(
         "voting/result.html",
         consultation=consultation,
+        certification=certification,
         stored=stored,
         data=data,
         questions={q.id: q for q in consultation.questions},
@@ -267,6 +273,7 @@ def download(consultation_id: int, name: str, extension: str):
 def how_to_verify():
     return render_template(
         "voting/how_to_verify.html",
+        code_form=CertificateCodeForm(),
         status_labels=STATUS_LABELS,
         reason_labels=REASON_LABELS,
         roll=records.ROLL,

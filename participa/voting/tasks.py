@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
 from celery import shared_task
 from flask import render_template
 from flask_babel import gettext as _
@@ -16,7 +15,6 @@ from participa.core.i18n import in_language_of
 from participa.core.web import external_url
 from participa.mail.operations import send_email
 from participa.voting import operations
-from participa.voting.models import TallyResult
 
 JUDGE_CHUNK = 100_000
 RECEIPT_BATCH = 500
@@ -35,9 +33,9 @@ def close_consultation(consultation_id: int) -> None:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.phase != Phase.COUNTING:
         return
-    if session.execute(sa.select(TallyResult.id).where(TallyResult.consultation_id == consultation_id)).first():
+    if session.execute(operations.current_result_query(consultation_id)).first():
         return
-    run = operations.close_run(consultation_id)
+    run = operations.close_run(consultation_id, consultation.count_round)
     deadline = time.monotonic() + WORK_BUDGET_SECONDS
     while not operations.judge_votes(session, consultation, run, max_votes=JUDGE_CHUNK):
         if time.monotonic() > deadline:

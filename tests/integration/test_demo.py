@@ -1,6 +1,7 @@
 """The demo data `make run` loads (participa/demo.py): a newcomer sees a consultation open for
 voting and two closed ones with results, one secret and one named, whose public record the
-verifier accepts; and reading the downloads leaves no database connection behind."""
+verifier accepts, the named one certified with a certificate whose QR code and verification
+work; and reading the downloads leaves no database connection behind."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from participa import create_app
+from participa.certification.models import Certification, CommitmentEvidence
 from participa.config import ROOT
 from participa.consultations.models import Consultation
 from participa.core import db, migrations
@@ -46,13 +48,27 @@ def test_the_demo_has_an_open_consultation_and_two_closed_ones_with_results(demo
     with demo_app.app_context():
         consultations = {c.title: c for c in db.session.execute(sa.select(Consultation)).scalars()}
         phases = sorted((c.phase, c.secrecy) for c in consultations.values())
-        assert phases == [("certification", "named"), ("certification", "secret"), ("voting", "secret")]
+        assert phases == [("certification", "secret"), ("published", "named"), ("voting", "secret")]
         results = db.session.execute(sa.select(TallyResult)).scalars().all()
         assert len(results) == 2
         for result in results:
             data = json.loads(result.canonical_json)
             assert data["counted"] > 0 and data["superseded"] == 1, "each closed demo has a re-vote"
         db.session.remove()
+
+
+def test_the_demo_has_a_certificate_that_verifies(demo_app: Flask) -> None:
+    with demo_app.app_context():
+        certificate = db.session.execute(sa.select(Certification)).scalar_one()
+        code, consultation_id = certificate.code, certificate.consultation_id
+        project_states = {q.project.state for q in certificate.consultation.questions}
+        evidence = db.session.execute(sa.select(CommitmentEvidence)).scalars().all()
+        db.session.remove()
+    assert project_states <= {"approved", "rejected"} and len(evidence) == 1
+    client = demo_app.test_client()
+    assert f"/certificados/{code}" in client.get(f"/consultas/{consultation_id}/resultado").get_data(as_text=True)
+    assert client.get(f"/certificados/{code}.pdf").mimetype == "application/pdf"
+    assert "Todo coincide" in client.get(f"/verificar/{code}").get_data(as_text=True)
 
 
 def test_loading_the_demo_twice_adds_nothing(demo_app: Flask) -> None:
