@@ -11,7 +11,7 @@ window and its 20 votes (20 x 50,000 = 1,000,000, one effective each, seeded ran
 The consultation is moved to counting.
 
 Then the real ``close_consultation`` runs, its two steps timed apart: (e) vote admissibility
-(``judge_votes``: every rule's verdict for every vote, written with COPY) and (a) the tally step
+(``judge_votes``: every rule's verdict for every vote, one INSERT ... SELECT) and (a) the tally step
 (``count``: load the admitted votes, the pure ``tally``, canonical JSON, SHA-256; the hashes of the
 public files are computed before it and timed apart).
 Beside it: (b) the raw ``SELECT question_id, choice, SUM(weight) ... GROUP BY`` over the same
@@ -380,7 +380,7 @@ def main() -> None:
         for key in ("questions", "counted", "roll_size", "roll_total_weight", "rules")
     )
     print(
-        f"(e) admissibility (judge_votes: {votes_total:,} votes, every rule, decisions written with COPY): "
+        f"(e) admissibility (judge_votes: {votes_total:,} votes, every rule, decisions written by INSERT ... SELECT): "
         f"{judge.elapsed:.2f} s ({judge.cpu:.2f} s CPU in this process), {votes_total / judge.elapsed:,.0f} "
         f"votes/s; {decisions[0]:,} decisions, {decisions[1]:,} admissible"
     )

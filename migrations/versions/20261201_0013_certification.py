@@ -29,6 +29,8 @@ depends_on = None
 
 # Tables whose rows belong to one consultation through their consultation_id.
 BY_CONSULTATION = ("consultation_questions", "roll_entries", "ballots", "votes", "tally_results")
+ROW_CHECKED = ("consultation_questions", "roll_entries", "tally_results")
+STATEMENT_CHECKED = ("ballots", "votes")
 APPEND_ONLY = ("certifications", "certification_decisions")
 BALLOT_FROZEN = (
     "consultation_id",
@@ -43,20 +45,18 @@ BALLOT_FROZEN = (
     "refusal",
 )
 
+# Statement-level triggers with transition tables (one per event, as PostgreSQL requires): a
+# close writes a million votes' verdicts in a few statements, and a row trigger would run a
+# function and a lookup a million times. Each checks the statement's rows at once and refuses the
+# whole statement if one of them belongs to a certified consultation.
 PG_FUNCTIONS = """
-CREATE FUNCTION refuse_if_certified() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    consultation integer;
+CREATE FUNCTION refuse_row_if_certified() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        consultation := OLD.consultation_id;
-    ELSE
-        consultation := NEW.consultation_id;
-    END IF;
-    IF EXISTS (SELECT 1 FROM consultations WHERE id = consultation AND certified_at IS NOT NULL)
-       OR (TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM consultations
+    IF (TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM consultations
+                                      WHERE id = NEW.consultation_id AND certified_at IS NOT NULL))
+       OR (TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM consultations
                                          WHERE id = OLD.consultation_id AND certified_at IS NOT NULL)) THEN
-        RAISE EXCEPTION 'consultation % is certified: % on % refused', consultation, TG_OP, TG_TABLE_NAME
+        RAISE EXCEPTION 'a consultation is certified: % on % refused', TG_OP, TG_TABLE_NAME
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF TG_OP = 'DELETE' THEN
@@ -66,30 +66,66 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION refuse_vote_decision_if_certified() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    subject bigint;
+CREATE FUNCTION refuse_if_certified() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        IF OLD.subject_type <> 'vote' THEN
-            RETURN OLD;
+    IF TG_OP <> 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM consultations c WHERE c.certified_at IS NOT NULL
+                   AND c.id IN (SELECT n.consultation_id FROM changed_new n)) THEN
+            RAISE EXCEPTION 'a consultation is certified: % on % refused', TG_OP, TG_TABLE_NAME
+                USING ERRCODE = 'insufficient_privilege';
         END IF;
-        subject := OLD.subject_id;
-    ELSE
-        IF NEW.subject_type <> 'vote' THEN
-            RETURN NEW;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM consultations c WHERE c.certified_at IS NOT NULL
+                   AND c.id IN (SELECT o.consultation_id FROM changed_old o)) THEN
+            RAISE EXCEPTION 'a consultation is certified: % on % refused', TG_OP, TG_TABLE_NAME
+                USING ERRCODE = 'insufficient_privilege';
         END IF;
-        subject := NEW.subject_id;
     END IF;
-    IF EXISTS (SELECT 1 FROM votes v JOIN consultations c ON c.id = v.consultation_id
-                WHERE v.id = subject AND c.certified_at IS NOT NULL) THEN
-        RAISE EXCEPTION 'the vote''s consultation is certified: % on admissibility_decisions refused', TG_OP
-            USING ERRCODE = 'insufficient_privilege';
+    RETURN NULL;
+END;
+$$;
+
+-- A ballot's receipt e-mail may still be marked sent after certification: an update is refused
+-- only when it changes one of the frozen columns.
+CREATE FUNCTION refuse_ballot_change_if_certified() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Transition tables have no statistics: the old and new rows are joined on their id only
+    -- (a hash join), and only when the statement touched a certified consultation at all.
+    IF EXISTS (SELECT 1 FROM consultations c WHERE c.certified_at IS NOT NULL
+               AND (c.id IN (SELECT o.consultation_id FROM changed_old o)
+                    OR c.id IN (SELECT n.consultation_id FROM changed_new n))) THEN
+        IF EXISTS (SELECT 1 FROM changed_old o JOIN changed_new n ON n.id = o.id
+                   WHERE (o.@FROZEN_OLD@) IS DISTINCT FROM (n.@FROZEN_NEW@)
+                   AND (o.consultation_id IN (SELECT id FROM consultations WHERE certified_at IS NOT NULL)
+                        OR n.consultation_id IN (SELECT id FROM consultations WHERE certified_at IS NOT NULL))) THEN
+            RAISE EXCEPTION 'a consultation is certified: UPDATE on ballots refused'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
     END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION refuse_vote_decision_if_certified() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        IF EXISTS (SELECT 1 FROM consultations c JOIN votes v ON v.consultation_id = c.id
+                   JOIN changed_new d ON d.subject_type = 'vote' AND d.subject_id = v.id
+                   WHERE c.certified_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'the vote''s consultation is certified: % on admissibility_decisions refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
     END IF;
-    RETURN NEW;
+    IF TG_OP <> 'INSERT' THEN
+        IF EXISTS (SELECT 1 FROM consultations c JOIN votes v ON v.consultation_id = c.id
+                   JOIN changed_old d ON d.subject_type = 'vote' AND d.subject_id = v.id
+                   WHERE c.certified_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'the vote''s consultation is certified: % on admissibility_decisions refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    RETURN NULL;
 END;
 $$;
 
@@ -113,25 +149,47 @@ BEGIN
 END;
 $$;
 """
+TRANSITIONS = {
+    "INSERT": "REFERENCING NEW TABLE AS changed_new",
+    "UPDATE": "REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new",
+    "DELETE": "REFERENCING OLD TABLE AS changed_old",
+}
+
+
+def _statement_trigger(table: str, verb: str, function: str) -> None:
+    op.execute(
+        f"CREATE TRIGGER {table}_certified_{verb.lower()} AFTER {verb} ON {table} {TRANSITIONS[verb]} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    )
 
 
 def _postgresql_triggers() -> None:
-    op.execute(PG_FUNCTIONS)
-    for table in ("consultation_questions", "roll_entries", "votes", "tally_results"):
+    frozen = ", ".join(BALLOT_FROZEN)
+    op.execute(
+        PG_FUNCTIONS.replace("@FROZEN_OLD@", frozen.replace(", ", ", o.")).replace(
+            "@FROZEN_NEW@", frozen.replace(", ", ", n.")
+        )
+    )
+    # Small tables: a row trigger, which refuses before a foreign key can answer instead.
+    for table in ROW_CHECKED:
         op.execute(
             f"CREATE TRIGGER {table}_certified BEFORE INSERT OR UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION refuse_if_certified()"
+            "FOR EACH ROW EXECUTE FUNCTION refuse_row_if_certified()"
         )
-    # A ballot's receipt e-mail may still be marked sent after certification.
-    columns = ", ".join(BALLOT_FROZEN)
-    op.execute(
-        f"CREATE TRIGGER ballots_certified BEFORE INSERT OR DELETE OR UPDATE OF {columns} ON ballots "
-        "FOR EACH ROW EXECUTE FUNCTION refuse_if_certified()"
-    )
-    op.execute(
-        "CREATE TRIGGER admissibility_decisions_certified BEFORE INSERT OR UPDATE OR DELETE "
-        "ON admissibility_decisions FOR EACH ROW EXECUTE FUNCTION refuse_vote_decision_if_certified()"
-    )
+    # Ballots and votes are written in bulk (a close updates a million votes): inserts and
+    # updates are checked per statement; a delete, which never happens in bulk, per row, before a
+    # foreign key could answer instead.
+    for table in STATEMENT_CHECKED:
+        _statement_trigger(table, "INSERT", "refuse_if_certified")
+        _statement_trigger(
+            table, "UPDATE", "refuse_ballot_change_if_certified" if table == "ballots" else "refuse_if_certified"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_certified_delete BEFORE DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_row_if_certified()"
+        )
+    for verb in ("INSERT", "UPDATE", "DELETE"):
+        _statement_trigger("admissibility_decisions", verb, "refuse_vote_decision_if_certified")
     op.execute(
         "CREATE TRIGGER consultations_certified BEFORE UPDATE OR DELETE ON consultations "
         "FOR EACH ROW EXECUTE FUNCTION refuse_certified_consultation_change()"
@@ -289,12 +347,18 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        for table in (*BY_CONSULTATION, "admissibility_decisions", "consultations"):
+        for table in ROW_CHECKED:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_certified ON {table}")
+        for table in (*STATEMENT_CHECKED, "admissibility_decisions"):
+            for verb in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_certified_{verb} ON {table}")
+        op.execute("DROP TRIGGER IF EXISTS consultations_certified ON consultations")
         for table in APPEND_ONLY:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         for function in (
+            "refuse_row_if_certified",
             "refuse_if_certified",
+            "refuse_ballot_change_if_certified",
             "refuse_vote_decision_if_certified",
             "refuse_certified_consultation_change",
             "refuse_certification_change",

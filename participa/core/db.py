@@ -7,6 +7,7 @@ Operations flush; the request or the task commits once.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -17,8 +18,11 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from participa.core import logic
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -215,3 +219,65 @@ def next_ids(sess: Session, table: sa.Table, count: int) -> list[int] | None:
             {"table": table.name, "n": count},
         ).scalars()
     )
+
+
+# --- rules written once (participa.core.logic), compiled to SQL --------------------------------
+
+
+def sql_ops() -> logic.Ops:
+    """The operations of :mod:`participa.core.logic` as SQL: a rule given these and columns
+    returns the expression the database evaluates per row (NULL from a missing value counts as
+    false through ``holds``)."""
+    return logic.Ops(
+        all_of=sa.and_,
+        any_of=sa.or_,
+        negate=sa.not_,
+        equal=operator.eq,
+        less=operator.lt,
+        at_most=operator.le,
+        missing=lambda value: value.is_(None),
+        present=lambda value: value.is_not(None),
+        holds=lambda condition: sa.func.coalesce(condition, sa.false()),
+    )
+
+
+class json_array(sa.sql.functions.GenericFunction[Any]):
+    """``json_array(...)`` on SQLite, ``json_build_array(...)`` on PostgreSQL."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+class json_object(sa.sql.functions.GenericFunction[Any]):
+    """``json_object(key, value, ...)`` on SQLite, ``json_build_object(...)`` on PostgreSQL."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+class json_bool(sa.sql.functions.GenericFunction[Any]):
+    """A condition as JSON ``true``/``false`` inside :class:`json_object` (SQLite has no boolean
+    and would write 1 or 0)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(json_array, "postgresql")
+def _json_array_pg(element: json_array, compiler: Any, **kw: Any) -> str:
+    return f"json_build_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object, "postgresql")
+def _json_object_pg(element: json_object, compiler: Any, **kw: Any) -> str:
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_bool, "postgresql")
+def _json_bool_pg(element: json_bool, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_bool)
+def _json_bool(element: json_bool, compiler: Any, **kw: Any) -> str:
+    return f"json(CASE WHEN {compiler.process(element.clauses, **kw)} THEN 'true' ELSE 'false' END)"

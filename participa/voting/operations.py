@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from participa.accounts.models import User
-from participa.admissibility.models import AdmissibilityDecision, decision_values
+from participa.admissibility.models import AdmissibilityDecision
 from participa.audit import operations as audit
 from participa.consultations.models import Consultation, Question, RollEntry
 from participa.consultations.operations import majority_of, schedule_of
@@ -504,78 +505,39 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     """Apply every vote admissibility rule to the votes not yet judged in this run, in id order,
     at most ``max_votes`` of them; returns whether every vote is now judged (and, then, copies
     the verdicts onto the votes). Voting is closed, so the votes no longer change: a run resumes
-    after the highest vote it has judged, and chunks can be committed one by one."""
-    on_roll = set(
-        session.execute(
-            sa.select(RollEntry.organisation_id).where(RollEntry.consultation_id == consultation.id)
-        ).scalars()
-    )
-    # Every period in which a person represented an organisation, revoked since or not.
-    periods: dict[tuple[int, int], list[tuple[datetime | None, datetime | None]]] = {}
-    for user_id, org_id, approved_at, revoked_at in session.execute(
-        sa.select(
-            Representation.user_id,
-            Representation.organisation_id,
-            Representation.approved_at,
-            Representation.revoked_at,
-        ).where(
-            Representation.approved_at.is_not(None),
-            Representation.organisation_id.in_(on_roll) if on_roll else sa.false(),
-        )
-    ):
-        periods.setdefault((user_id, org_id), []).append((approved_at, revoked_at))
-    in_person = set(
-        session.execute(
-            sa.select(Vote.question_id, Vote.organisation_id)
-            .join(Ballot)
-            .where(Vote.consultation_id == consultation.id, Vote.effective, Ballot.channel == "in_person")
-        ).all()
-    )
+    after the highest vote it has judged, and chunks can be committed one by one.
+
+    One ``INSERT ... SELECT`` per call: the database joins each vote to its facts once and
+    evaluates :data:`participa.voting.rules.VOTE_RULES`, compiled from the same functions that
+    :func:`participa.voting.rules.vote_verdicts` runs in Python, so no verdict is built in
+    Python and no rule is written twice."""
     last_id = session.execute(
         sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0)).where(
             AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run
         )
     ).scalar_one()
     judged = 0
-    while max_votes is None or judged < max_votes:
-        rows = session.execute(
-            sa.select(
-                Vote.id,
-                Vote.organisation_id,
-                Vote.question_id,
-                Vote.effective,
-                Ballot.channel,
-                Ballot.cast_at,
-                Ballot.cast_by_id,
+    if max_votes is None or max_votes > 0:
+        query = _vote_decisions(consultation, run, utcnow()).where(Vote.id > last_id)
+        if max_votes is not None:
+            # A range of ids rather than ORDER BY ... LIMIT: the database joins only this chunk's
+            # votes and sorts nothing.
+            upper = session.execute(
+                sa.select(Vote.id)
+                .where(Vote.consultation_id == consultation.id, Vote.id > last_id)
+                .order_by(Vote.id)
+                .offset(max_votes - 1)
+                .limit(1)
+            ).scalar_one_or_none()
+            if upper is not None:
+                query = query.where(Vote.id <= upper)
+        columns = ["subject_type", "subject_id", "run", "admissible", "reason", "verdicts", "decided_at"]
+        judged = session.execute(sa.insert(AdmissibilityDecision).from_select(columns, query)).rowcount
+        last_id = session.execute(
+            sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0)).where(
+                AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run
             )
-            .join(Ballot, Ballot.id == Vote.ballot_id)
-            .where(Vote.consultation_id == consultation.id, Vote.id > last_id)
-            .order_by(Vote.id)
-            .limit(20_000 if max_votes is None else min(20_000, max_votes - judged))
-        ).all()
-        if not rows:
-            break
-        decisions = []
-        for row in rows:
-            authorised = rules.authorised_at(periods.get((row.cast_by_id, row.organisation_id), []), row.cast_at)
-            facts = rules.VoteFacts(
-                vote_id=row.id,
-                organisation_id=row.organisation_id,
-                question_id=row.question_id,
-                channel=row.channel,
-                cast_at=row.cast_at,
-                on_roll=row.organisation_id in on_roll,
-                authorised=authorised,
-                effective=row.effective,
-                in_person_conflict=(row.question_id, row.organisation_id) in in_person,
-            )
-            verdicts = rules.vote_verdicts(
-                facts, voting_at=consultation.voting_at, voting_ends_at=consultation.voting_ends_at
-            )
-            decisions.append({**decision_values("vote", row.id, run, verdicts), "decided_at": utcnow()})
-        db.bulk_insert(session, AdmissibilityDecision.__table__, decisions)
-        last_id = rows[-1].id
-        judged += len(rows)
+        ).scalar_one()
     remaining = session.execute(
         sa.select(Vote.id).where(Vote.consultation_id == consultation.id, Vote.id > last_id).limit(1)
     ).first()
@@ -598,11 +560,105 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     return True
 
 
+def _vote_decisions(consultation: Consultation, run: str, now: datetime) -> sa.Select[tuple[object, ...]]:
+    """The decision of every vote of the consultation as a SELECT of the decision's columns.
+
+    Each fact is a plain column of one join, so the database evaluates it once per row: the
+    ballot's authorisation (a period of the caster's representation of the organisation covers
+    the moment of casting, :func:`participa.voting.rules.covers`) and the in-person conflicts are
+    worked out per ballot and per (question, organisation) before they meet the votes."""
+    ops = db.sql_ops()
+    # Per ballot, whether one of the caster's periods covers its moment. An outer join and a group
+    # per ballot, so that the planner expects one row per ballot (a plain join on user and
+    # organisation is estimated at a handful of rows and joined to the votes by a nested loop).
+    covered = ops.holds(
+        rules.covers(rules.Period(Representation.approved_at, Representation.revoked_at), Ballot.cast_at, ops)
+    )
+    authorised = (
+        sa.select(Ballot.id.label("ballot_id"), sa.func.max(sa.case((covered, 1), else_=0)).label("covered"))
+        .outerjoin(
+            Representation,
+            sa.and_(
+                Representation.user_id == Ballot.cast_by_id, Representation.organisation_id == Ballot.organisation_id
+            ),
+        )
+        .where(Ballot.consultation_id == consultation.id)
+        .group_by(Ballot.id)
+        .subquery("authorised")
+    )
+    other_vote, other_ballot = aliased(Vote), aliased(Ballot)
+    in_person = (
+        sa.select(other_vote.question_id, other_vote.organisation_id)
+        .join(other_ballot, other_ballot.id == other_vote.ballot_id)
+        .where(other_vote.consultation_id == consultation.id, other_vote.effective, other_ballot.channel == "in_person")
+        .distinct()
+        .subquery("in_person")
+    )
+    facts = SimpleNamespace(
+        effective=Vote.effective,
+        cast_at=Ballot.cast_at,
+        channel=Ballot.channel,
+        on_roll=RollEntry.organisation_id.is_not(None),
+        authorised=authorised.c.covered == 1,
+        in_person_conflict=in_person.c.organisation_id.is_not(None),
+    )
+    window = rules.Window(
+        sa.bindparam("opens", consultation.voting_at, type_=UTCDateTime()),
+        sa.bindparam("closes", consultation.voting_ends_at, type_=UTCDateTime()),
+    )
+    oks = [rule.holds(facts, window, ops) for rule in rules.VOTE_RULES]
+    verdicts = db.json_array(
+        *(
+            db.json_object(
+                "rule",
+                rule.name,
+                "ok",
+                db.json_bool(ok),
+                "reason",
+                sa.case((ok, sa.null()), else_=rule.reason),
+                "detail",
+                sa.null(),
+            )
+            for rule, ok in zip(rules.VOTE_RULES, oks, strict=True)
+        )
+    )
+    reason = sa.case(*((sa.not_(ok), rule.reason) for rule, ok in zip(rules.VOTE_RULES, oks, strict=True)))
+    return (
+        sa.select(
+            sa.literal("vote"),
+            Vote.id,
+            sa.literal(run),
+            sa.and_(*oks),
+            reason,
+            verdicts,
+            sa.bindparam("decided_at", now, type_=UTCDateTime()),
+        )
+        .select_from(Vote)
+        .join(Ballot, Ballot.id == Vote.ballot_id)
+        .outerjoin(
+            RollEntry,
+            sa.and_(
+                RollEntry.consultation_id == Vote.consultation_id, RollEntry.organisation_id == Vote.organisation_id
+            ),
+        )
+        .outerjoin(authorised, authorised.c.ballot_id == Ballot.id)
+        .outerjoin(
+            in_person,
+            sa.and_(in_person.c.question_id == Vote.question_id, in_person.c.organisation_id == Vote.organisation_id),
+        )
+        .where(Vote.consultation_id == consultation.id)
+    )
+
+
 def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
     """Copy each vote's verdict of this run, and the reason of a refusal, onto the vote, then each
     ballot's onto the ballot (what the public trackers list shows): one statement each."""
     params = {"run": run, "consultation": consultation_id}
     if session.get_bind().dialect.name == "postgresql":
+        # Statistics of the decisions just written (and of the votes), so that the copy is
+        # planned as one hash join. Only the owner may ANALYZE: analyze_votes() (migrations 0011,
+        # 0014) does it for the application's role.
+        session.execute(sa.text("SELECT analyze_votes()"))
         session.execute(
             sa.text(
                 "UPDATE votes SET admitted = d.admissible, refusal = d.reason FROM admissibility_decisions d "
@@ -621,8 +677,7 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
             ),
             params,
         )
-        # The statistics must see the rows just written, or the count plans for a handful. Only the
-        # owner may ANALYZE: analyze_votes() (migration 0011) does it for the application's role.
+        # Again, so that the count plans for the verdicts now on the votes.
         session.execute(sa.text("SELECT analyze_votes()"))
     else:
         session.execute(

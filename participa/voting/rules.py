@@ -8,12 +8,14 @@ import base64
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from participa.admissibility.rules import Verdict
+from participa.core import logic
 from participa.core.canonical import canonical_json
 
 CHOICES = ("approve", "reject", "abstain")
@@ -46,44 +48,94 @@ def tracker_of(code: str) -> str:
 # --- authorisation and admissibility at close -------------------------------------------------
 
 
+class Period(NamedTuple):
+    """One period in which a person represented an organisation."""
+
+    approved_at: Any  # datetime, None if never approved (a column in SQL)
+    revoked_at: Any  # datetime, None while it lasts
+
+
+class Window(NamedTuple):
+    opens: Any
+    closes: Any
+
+
+def covers(period: Period, moment: Any, ops: logic.Ops = logic.PYTHON) -> Any:
+    """Whether a representation period covers ``moment``: approved at or before it and not
+    revoked by then. Written once (:mod:`participa.core.logic`): Python here, SQL at close."""
+    return ops.all_of(
+        ops.present(period.approved_at),
+        ops.at_most(period.approved_at, moment),
+        ops.any_of(ops.missing(period.revoked_at), ops.less(moment, period.revoked_at)),
+    )
+
+
 def authorised_at(periods: Iterable[tuple[datetime | None, datetime | None]], moment: datetime) -> bool:
     """Whether one of a person's representation periods (approved at, revoked at or None)
     covers ``moment``: a vote counts when it was cast while its representative was authorised,
     whatever happened to the authorisation later (DESIGN §4)."""
-    return any(
-        approved is not None and approved <= moment and (revoked is None or moment < revoked)
-        for approved, revoked in periods
-    )
+    return any(covers(Period(*period), moment) for period in periods)
 
 
 @dataclass(frozen=True)
 class VoteFacts:
+    """What the vote admissibility rules look at. At close the same names are columns of the
+    query that classifies every vote (``participa.voting.operations.judge_votes``)."""
+
     vote_id: int
     organisation_id: int
     question_id: int
     channel: str
     cast_at: datetime
     on_roll: bool
-    authorised: bool  # the caster represented the organisation when casting (see authorised_at)
+    authorised: bool  # the caster represented the organisation when casting (see covers)
     effective: bool  # not superseded by a later ballot of the same organisation
     # Another effective vote of the same organisation and question came in person.
     in_person_conflict: bool = False
 
 
+@dataclass(frozen=True)
+class VoteRule:
+    """One vote admissibility rule: its name, the reason recorded when it does not hold, and the
+    condition, a function of the facts, the voting window and the :class:`logic.Ops`."""
+
+    name: str
+    reason: str
+    condition: Callable[[Any, Window, logic.Ops], Any]
+
+    def holds(self, facts: Any, window: Window, ops: logic.Ops = logic.PYTHON) -> Any:
+        return ops.holds(self.condition(facts, window, ops))
+
+
+# In the order they are applied: the first that fails gives the vote's public status, so a
+# superseded vote is reported as superseded whatever else it fails (the organisation itself set
+# it aside).
+VOTE_RULES: tuple[VoteRule, ...] = (
+    VoteRule("effective", "superseded", lambda f, w, ops: f.effective),
+    VoteRule(
+        "within_window",
+        "outside_window",
+        lambda f, w, ops: ops.all_of(ops.at_most(w.opens, f.cast_at), ops.less(f.cast_at, w.closes)),
+    ),
+    VoteRule("on_roll", "not_on_roll", lambda f, w, ops: f.on_roll),
+    VoteRule("authorised", "not_authorised", lambda f, w, ops: f.authorised),
+    # An in-person vote of the same organisation and question wins over an online one.
+    VoteRule(
+        "in_person_precedence",
+        "overridden_in_person",
+        lambda f, w, ops: ops.negate(ops.all_of(f.in_person_conflict, ops.equal(f.channel, "online"))),
+    ),
+)
+
+
 def vote_verdicts(facts: VoteFacts, *, voting_at: datetime, voting_ends_at: datetime) -> list[Verdict]:
-    """Every vote admissibility rule, each with its verdict and reason, applied at close. The
-    first rule that fails gives the vote's public status: a superseded vote is reported as
-    superseded whatever else it fails, since the organisation itself set it aside."""
-    in_window = voting_at <= facts.cast_at < voting_ends_at
-    overridden = facts.in_person_conflict and facts.channel == "online"
-    return [
-        Verdict("effective", facts.effective, None if facts.effective else "superseded"),
-        Verdict("within_window", in_window, None if in_window else "outside_window", facts.cast_at.isoformat()),
-        Verdict("on_roll", facts.on_roll, None if facts.on_roll else "not_on_roll"),
-        Verdict("authorised", facts.authorised, None if facts.authorised else "not_authorised"),
-        # An in-person vote of the same organisation and question wins over an online one.
-        Verdict("in_person_precedence", not overridden, "overridden_in_person" if overridden else None),
-    ]
+    """Every vote admissibility rule (:data:`VOTE_RULES`), each with its verdict and reason."""
+    window = Window(voting_at, voting_ends_at)
+    verdicts = []
+    for rule in VOTE_RULES:
+        ok = rule.holds(facts, window)
+        verdicts.append(Verdict(rule.name, ok, None if ok else rule.reason))
+    return verdicts
 
 
 # --- a ballot's public status -------------------------------------------------------------------
