@@ -134,8 +134,8 @@ def python_check(session, consultation_id: int, run: str) -> tuple[int, int, flo
         periods.setdefault((user_id, org_id), []).append((approved, revoked))
     recorded = dict(
         session.execute(
-            sa.text("SELECT subject_id, reason FROM admissibility_decisions WHERE subject_type = 'vote' AND run = :r"),
-            {"r": run},
+            sa.text("SELECT vote_id, reason FROM vote_decisions WHERE consultation_id = :c AND count_round = 1"),
+            {"c": consultation_id},
         ).all()
     )
     opens, closes = (x.replace(tzinfo=None) for x in (consultation.voting_at, consultation.voting_ends_at))
@@ -241,10 +241,10 @@ def main() -> None:
             dict(
                 session.execute(
                     sa.text(
-                        "SELECT reason, count(*) FROM admissibility_decisions WHERE subject_type = 'vote' "
-                        "AND run = :r GROUP BY reason"
+                        "SELECT reason, count(*) FROM vote_decisions WHERE consultation_id = :c AND count_round = 1 "
+                        "GROUP BY reason"
                     ),
-                    {"r": run},
+                    {"c": consultation_id},
                 ).all()
             )
         )

@@ -58,7 +58,7 @@ RAW_SQL_ADMITTED = """
 SELECT v.question_id, v.choice, SUM(r.weight) AS weight, count(*) AS heads
 FROM votes v
 JOIN roll_entries r ON r.consultation_id = v.consultation_id AND r.organisation_id = v.organisation_id
-JOIN admissibility_decisions d ON d.subject_type = 'vote' AND d.subject_id = v.id AND d.run = :run
+JOIN vote_decisions d ON d.consultation_id = v.consultation_id AND d.count_round = 1 AND d.vote_id = v.id
 WHERE v.consultation_id = :c AND d.admissible
 GROUP BY v.question_id, v.choice
 """
@@ -301,7 +301,7 @@ def main() -> None:
                 raw_rows = session.execute(sa.text(query), {"c": consultation_id}).all()
             raw_times.append(t.elapsed)
         with Timer() as t_admitted:
-            admitted_rows = session.execute(sa.text(RAW_SQL_ADMITTED), {"c": consultation_id, "run": run}).all()
+            admitted_rows = session.execute(sa.text(RAW_SQL_ADMITTED), {"c": consultation_id}).all()
         session.rollback()
 
         # (d) a second count(), from a state without the stored result (savepoint, rolled back).
@@ -333,10 +333,10 @@ def main() -> None:
                     sa.text(
                         "SELECT v.id, v.organisation_id, v.question_id, v.choice, b.cast_at FROM votes v "
                         "JOIN ballots b ON b.id = v.ballot_id "
-                        "JOIN admissibility_decisions d ON d.subject_type = 'vote' AND d.subject_id = v.id "
-                        "AND d.run = :run WHERE v.consultation_id = :c AND d.admissible"
+                        "JOIN vote_decisions d ON d.consultation_id = v.consultation_id AND d.count_round = 1 "
+                        "AND d.vote_id = v.id WHERE v.consultation_id = :c AND d.admissible"
                     ),
-                    {"c": consultation_id, "run": run},
+                    {"c": consultation_id},
                 ).all()
             ]
         random.Random(args.seed).shuffle(ballots)
@@ -351,9 +351,9 @@ def main() -> None:
 
         decisions = session.execute(
             sa.text(
-                "SELECT count(*), count(*) FILTER (WHERE admissible) FROM admissibility_decisions WHERE run = :run"
+                "SELECT count(*), count(*) FILTER (WHERE admissible) FROM vote_decisions WHERE consultation_id = :c"
             ),
-            {"run": run},
+            {"c": consultation_id},
         ).one()
         session.rollback()
 
@@ -403,7 +403,7 @@ def main() -> None:
     print(
         f"(b) raw SQL SUM(weight) GROUP BY question, choice over votes JOIN roll_entries: "
         f"{raw_times[0]:.3f} s, again {raw_times[1]:.3f} s; the same restricted to this close's admitted votes "
-        f"(+ JOIN admissibility_decisions): {t_admitted.elapsed:.3f} s ({len(admitted_rows)} groups)"
+        f"(+ JOIN vote_decisions): {t_admitted.elapsed:.3f} s ({len(admitted_rows)} groups)"
     )
     print(
         f"(c) count / raw SQL: {ratio:.1f}x (target under 3x: {'met' if ratio_met else 'MISSED'}); "

@@ -13,7 +13,7 @@ from participa.projects.models import Project, ProjectAttachment
 from participa.proposals.models import Proposal, ProposalSupport
 from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
 from participa.territory.models import Comuna
-from participa.voting.models import Ballot, TallyResult, Vote
+from participa.voting.models import Ballot, TallyResult, Vote, VoteDecision
 
 metadata = Base.metadata
 
@@ -49,5 +49,6 @@ __all__ = [
     "TallyResult",
     "User",
     "Vote",
+    "VoteDecision",
     "metadata",
 ]

@@ -13,7 +13,6 @@ from flask_login import current_user
 from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
-from participa.admissibility.models import AdmissibilityDecision
 from participa.certification import operations as certification
 from participa.certification.forms import RecountForm
 from participa.consultations import operations
@@ -30,6 +29,7 @@ from participa.projects.rules import ProjectState
 from participa.registry.labels import TYPE_LABELS
 from participa.territory.operations import list_comunas
 from participa.voting import rules as voting_rules
+from participa.voting.models import VoteDecision
 
 ROLL_PAGE = 100
 
@@ -334,16 +334,12 @@ def roll(consultation_id: int):
 def admissibility_report(consultation_id: int):
     """Vote admissibility at close: counts per rule, and each refused vote with its reasons."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    run = f"close-{consultation_id}"
+    this_round = (VoteDecision.consultation_id == consultation.id, VoteDecision.count_round == consultation.count_round)
     decisions = (
         db.session.execute(
-            sa.select(AdmissibilityDecision)
-            .where(
-                AdmissibilityDecision.subject_type == "vote",
-                AdmissibilityDecision.run == run,
-                AdmissibilityDecision.admissible.is_(False),
-            )
-            .order_by(AdmissibilityDecision.subject_id)
+            sa.select(VoteDecision)
+            .where(*this_round, VoteDecision.admissible.is_(False))
+            .order_by(VoteDecision.vote_id)
             .limit(500)
         )
         .scalars()
@@ -351,9 +347,7 @@ def admissibility_report(consultation_id: int):
     )
     totals = dict(
         db.session.execute(
-            sa.select(AdmissibilityDecision.admissible, sa.func.count())
-            .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run)
-            .group_by(AdmissibilityDecision.admissible)
+            sa.select(VoteDecision.admissible, sa.func.count()).where(*this_round).group_by(VoteDecision.admissible)
         ).all()
     )
     return render_template(

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -239,45 +238,3 @@ def sql_ops() -> logic.Ops:
         present=lambda value: value.is_not(None),
         holds=lambda condition: sa.func.coalesce(condition, sa.false()),
     )
-
-
-class json_array(sa.sql.functions.GenericFunction[Any]):
-    """``json_array(...)`` on SQLite, ``json_build_array(...)`` on PostgreSQL."""
-
-    type = sa.JSON()
-    inherit_cache = True
-
-
-class json_object(sa.sql.functions.GenericFunction[Any]):
-    """``json_object(key, value, ...)`` on SQLite, ``json_build_object(...)`` on PostgreSQL."""
-
-    type = sa.JSON()
-    inherit_cache = True
-
-
-class json_bool(sa.sql.functions.GenericFunction[Any]):
-    """A condition as JSON ``true``/``false`` inside :class:`json_object` (SQLite has no boolean
-    and would write 1 or 0)."""
-
-    type = sa.JSON()
-    inherit_cache = True
-
-
-@compiles(json_array, "postgresql")
-def _json_array_pg(element: json_array, compiler: Any, **kw: Any) -> str:
-    return f"json_build_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_object, "postgresql")
-def _json_object_pg(element: json_object, compiler: Any, **kw: Any) -> str:
-    return f"json_build_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_bool, "postgresql")
-def _json_bool_pg(element: json_bool, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_bool)
-def _json_bool(element: json_bool, compiler: Any, **kw: Any) -> str:
-    return f"json(CASE WHEN {compiler.process(element.clauses, **kw)} THEN 'true' ELSE 'false' END)"

@@ -5,7 +5,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from participa.admissibility.rules import Verdict
 from participa.core.db import Base, utcnow
+from participa.voting.rules import verdicts_from_failed
 
 
 class Ballot(Base):
@@ -69,8 +71,8 @@ class Vote(Base):
     choice: Mapped[str] = mapped_column(sa.String(8))
     effective: Mapped[bool] = mapped_column(default=True)
     superseded_at: Mapped[datetime | None]
-    # Set at close from the vote's admissibility decision (kept in full in
-    # admissibility_decisions): the count then reads one table, not a million-row join.
+    # Set at close from the vote's admissibility decision (kept in full in vote_decisions): the
+    # count then reads one table, not a million-row join.
     admitted: Mapped[bool | None]
     # Why a vote was not admitted (the first rule it fails), copied at close with ``admitted``.
     refusal: Mapped[str | None] = mapped_column(sa.String(30))
@@ -89,6 +91,29 @@ class Vote(Base):
         ),
         sa.Index("ix_votes_consultation_effective", "consultation_id", "effective"),
     )
+
+
+class VoteDecision(Base):
+    """The admissibility decision on one vote in one count round: admitted or not, the reason
+    of the first rule it fails (its public reason) and the reasons of every rule it fails, in
+    rule order (the rules it passes are the others of ``VOTE_RULES``). Kept for good; a recount
+    adds its own round.
+
+    Narrow on purpose, and without foreign keys (the vote and the consultation are checked by
+    the query that writes it): a close writes one row per vote, a million in one pass."""
+
+    __tablename__ = "vote_decisions"
+
+    consultation_id: Mapped[int] = mapped_column(primary_key=True)
+    count_round: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    admissible: Mapped[bool]
+    reason: Mapped[str | None] = mapped_column(sa.String(30))
+    failed: Mapped[str | None] = mapped_column(sa.String(200))  # comma-separated reasons
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return verdicts_from_failed(self.failed)
 
 
 class TallyResult(Base):

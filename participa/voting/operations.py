@@ -16,19 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from participa.accounts.models import User
-from participa.admissibility.models import AdmissibilityDecision
 from participa.audit import operations as audit
 from participa.consultations.models import Consultation, Question, RollEntry
 from participa.consultations.operations import majority_of, schedule_of
 from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
-from participa.core.db import UTCDateTime, statement_connection, utcnow
+from participa.core.db import UTCDateTime, statement_connection
 from participa.projects.models import Project
 from participa.registry.models import Organisation, Representation
 from participa.tally import rules as tally_rules
 from participa.voting import records, rules
-from participa.voting.models import Ballot, TallyResult, Vote
+from participa.voting.models import Ballot, TallyResult, Vote, VoteDecision
 
 
 def _integrity_code(error: IntegrityError) -> str:
@@ -511,14 +510,13 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     evaluates :data:`participa.voting.rules.VOTE_RULES`, compiled from the same functions that
     :func:`participa.voting.rules.vote_verdicts` runs in Python, so no verdict is built in
     Python and no rule is written twice."""
-    last_id = session.execute(
-        sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0)).where(
-            AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run
-        )
-    ).scalar_one()
+    judged_so_far = sa.select(sa.func.coalesce(sa.func.max(VoteDecision.vote_id), 0)).where(
+        VoteDecision.consultation_id == consultation.id, VoteDecision.count_round == consultation.count_round
+    )
+    last_id = session.execute(judged_so_far).scalar_one()
     judged = 0
     if max_votes is None or max_votes > 0:
-        query = _vote_decisions(consultation, run, utcnow()).where(Vote.id > last_id)
+        query = _vote_decisions(consultation).where(Vote.id > last_id)
         if max_votes is not None:
             # A range of ids rather than ORDER BY ... LIMIT: the database joins only this chunk's
             # votes and sorts nothing.
@@ -531,13 +529,9 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
             ).scalar_one_or_none()
             if upper is not None:
                 query = query.where(Vote.id <= upper)
-        columns = ["subject_type", "subject_id", "run", "admissible", "reason", "verdicts", "decided_at"]
-        judged = session.execute(sa.insert(AdmissibilityDecision).from_select(columns, query)).rowcount
-        last_id = session.execute(
-            sa.select(sa.func.coalesce(sa.func.max(AdmissibilityDecision.subject_id), 0)).where(
-                AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == run
-            )
-        ).scalar_one()
+        columns = ["consultation_id", "count_round", "vote_id", "admissible", "reason", "failed"]
+        judged = session.execute(sa.insert(VoteDecision).from_select(columns, query)).rowcount
+        last_id = session.execute(judged_so_far).scalar_one()
     remaining = session.execute(
         sa.select(Vote.id).where(Vote.consultation_id == consultation.id, Vote.id > last_id).limit(1)
     ).first()
@@ -548,7 +542,7 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     ).first()
     if unmarked is None and judged == 0:
         return True  # finished by an earlier call: nothing to copy, nothing to audit again
-    _mark_admitted(session, consultation.id, run)
+    _mark_admitted(session, consultation)
     audit.record(
         "voting.admissibility_run",
         actor=None,
@@ -560,7 +554,7 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     return True
 
 
-def _vote_decisions(consultation: Consultation, run: str, now: datetime) -> sa.Select[tuple[object, ...]]:
+def _vote_decisions(consultation: Consultation) -> sa.Select[tuple[object, ...]]:
     """The decision of every vote of the consultation as a SELECT of the decision's columns.
 
     Each fact is a plain column of one join, so the database evaluates it once per row: the
@@ -607,31 +601,21 @@ def _vote_decisions(consultation: Consultation, run: str, now: datetime) -> sa.S
         sa.bindparam("closes", consultation.voting_ends_at, type_=UTCDateTime()),
     )
     oks = [rule.holds(facts, window, ops) for rule in rules.VOTE_RULES]
-    verdicts = db.json_array(
-        *(
-            db.json_object(
-                "rule",
-                rule.name,
-                "ok",
-                db.json_bool(ok),
-                "reason",
-                sa.case((ok, sa.null()), else_=rule.reason),
-                "detail",
-                sa.null(),
-            )
-            for rule, ok in zip(rules.VOTE_RULES, oks, strict=True)
-        )
-    )
-    reason = sa.case(*((sa.not_(ok), rule.reason) for rule, ok in zip(rules.VOTE_RULES, oks, strict=True)))
+    pairs = list(zip(rules.VOTE_RULES, oks, strict=True))
+    reason = sa.case(*((sa.not_(ok), rule.reason) for rule, ok in pairs))
+    # ",superseded,not_authorised" without its first comma, NULL when every rule holds.
+    listed = sa.literal("")
+    for rule, ok in pairs:
+        listed = listed + sa.case((ok, ""), else_="," + rule.reason)
+    failed = sa.func.nullif(sa.func.substr(listed, 2), "")
     return (
         sa.select(
-            sa.literal("vote"),
+            sa.literal(consultation.id),
+            sa.literal(consultation.count_round),
             Vote.id,
-            sa.literal(run),
             sa.and_(*oks),
             reason,
-            verdicts,
-            sa.bindparam("decided_at", now, type_=UTCDateTime()),
+            failed,
         )
         .select_from(Vote)
         .join(Ballot, Ballot.id == Vote.ballot_id)
@@ -650,10 +634,10 @@ def _vote_decisions(consultation: Consultation, run: str, now: datetime) -> sa.S
     )
 
 
-def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
+def _mark_admitted(session: Session, consultation: Consultation) -> None:
     """Copy each vote's verdict of this run, and the reason of a refusal, onto the vote, then each
     ballot's onto the ballot (what the public trackers list shows): one statement each."""
-    params = {"run": run, "consultation": consultation_id}
+    params = {"round": consultation.count_round, "consultation": consultation.id}
     if session.get_bind().dialect.name == "postgresql":
         # Statistics of the decisions just written (and of the votes), so that the copy is
         # planned as one hash join. Only the owner may ANALYZE: analyze_votes() (migrations 0011,
@@ -661,8 +645,8 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
         session.execute(sa.text("SELECT analyze_votes()"))
         session.execute(
             sa.text(
-                "UPDATE votes SET admitted = d.admissible, refusal = d.reason FROM admissibility_decisions d "
-                "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id "
+                "UPDATE votes SET admitted = d.admissible, refusal = d.reason FROM vote_decisions d "
+                "WHERE d.consultation_id = :consultation AND d.count_round = :round AND d.vote_id = votes.id "
                 "AND votes.consultation_id = :consultation"
             ),
             params,
@@ -682,8 +666,8 @@ def _mark_admitted(session: Session, consultation_id: int, run: str) -> None:
     else:
         session.execute(
             sa.text(
-                "UPDATE votes SET (admitted, refusal) = (SELECT d.admissible, d.reason FROM admissibility_decisions d "
-                "WHERE d.subject_type = 'vote' AND d.run = :run AND d.subject_id = votes.id) "
+                "UPDATE votes SET (admitted, refusal) = (SELECT d.admissible, d.reason FROM vote_decisions d "
+                "WHERE d.consultation_id = :consultation AND d.count_round = :round AND d.vote_id = votes.id) "
                 "WHERE consultation_id = :consultation"
             ),
             params,

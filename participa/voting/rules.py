@@ -138,6 +138,15 @@ def vote_verdicts(facts: VoteFacts, *, voting_at: datetime, voting_ends_at: date
     return verdicts
 
 
+def verdicts_from_failed(failed: str | None) -> list[Verdict]:
+    """Every rule's verdict from a recorded decision's failed reasons (``VoteDecision.failed``)."""
+    reasons = set(failed.split(",")) if failed else set()
+    return [
+        Verdict(rule.name, rule.reason not in reasons, rule.reason if rule.reason in reasons else None)
+        for rule in VOTE_RULES
+    ]
+
+
 # --- a ballot's public status -------------------------------------------------------------------
 
 COUNTED = "counted"

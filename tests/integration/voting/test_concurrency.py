@@ -34,7 +34,7 @@ from participa.core.db import utcnow
 from participa.projects.models import Project, ProjectAttachment, project_commitments
 from participa.registry.models import Organisation, Representation
 from participa.voting import operations as voting
-from participa.voting.models import Ballot, Vote
+from participa.voting.models import Ballot, Vote, VoteDecision
 from tests.fixtures.accounts import create_user
 from tests.fixtures.consultations import admissible_project, consultation_data, open_for_voting, representative_of
 from tests.fixtures.registry import create_organisation, rut
@@ -105,6 +105,7 @@ def remove_committed(app: Flask) -> None:
             sa.delete(AdmissibilityDecision).where(
                 AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.subject_id.in_(votes)
             ),
+            sa.delete(VoteDecision).where(VoteDecision.consultation_id.in_(consultations_)),
             sa.delete(AdmissibilityDecision).where(
                 AdmissibilityDecision.subject_type == "project", AdmissibilityDecision.subject_id.in_(projects)
             ),

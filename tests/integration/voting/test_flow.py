@@ -11,14 +11,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from participa.admissibility.models import AdmissibilityDecision
 from participa.consultations import operations as consultations
 from participa.consultations.models import PowerIndex, RollEntry
 from participa.consultations.rules import Phase
 from participa.core.db import utcnow
 from participa.voting import operations as voting
 from participa.voting import records
-from participa.voting.models import Ballot, TallyResult, Vote
+from participa.voting.models import Ballot, TallyResult, Vote, VoteDecision
 from tests.fixtures.consultations import voting_consultation
 
 SECRET = "test-secret-key-not-for-production"
@@ -214,14 +213,15 @@ def test_a_vote_cast_by_a_person_authorised_only_later_is_not_admitted(session: 
     assert data["questions"][0]["approve"]["heads"] == 2
     refused = (
         session.execute(
-            sa.select(AdmissibilityDecision).where(
-                AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.admissible.is_(False)
+            sa.select(VoteDecision).where(
+                VoteDecision.consultation_id == consultation.id, VoteDecision.admissible.is_(False)
             )
         )
         .scalars()
         .all()
     )
-    assert any(v["rule"] == "authorised" and not v["ok"] for d in refused for v in d.verdicts)
+    assert any(v.rule == "authorised" and not v.ok for d in refused for v in d.verdicts)
+    assert {d.failed for d in refused} == {"not_authorised"}
 
 
 def test_receipts_are_unique_and_do_not_reveal_the_choice(session: Session) -> None:
@@ -276,8 +276,8 @@ def test_admissibility_judged_in_small_chunks_gives_the_same_result_once(session
     tasks.close_consultation.run(consultation.id)  # re-delivered: nothing more
     decisions = session.execute(
         sa.select(sa.func.count())
-        .select_from(AdmissibilityDecision)
-        .where(AdmissibilityDecision.subject_type == "vote", AdmissibilityDecision.run == f"close-{consultation.id}")
+        .select_from(VoteDecision)
+        .where(VoteDecision.consultation_id == consultation.id, VoteDecision.count_round == 1)
     ).scalar_one()
     assert decisions == 5
     data = json.loads(

@@ -174,7 +174,6 @@ def test_an_unknown_or_malformed_code_is_told_so(app, real) -> None:
 
 def refused_statements(consultation_id: int, certification_id: int) -> list[str]:
     c, cert = consultation_id, certification_id
-    votes = f"(SELECT id FROM votes WHERE consultation_id = {c})"
     one_vote = f"(SELECT min(id) FROM votes WHERE consultation_id = {c})"
     return [
         f"UPDATE consultations SET quorum = 0.9 WHERE id = {c}",
@@ -196,12 +195,10 @@ def refused_statements(consultation_id: int, certification_id: int) -> list[str]
         "INSERT INTO votes (ballot_id, consultation_id, organisation_id, question_id, choice, effective) "
         "SELECT ballot_id, consultation_id, organisation_id, question_id, 'reject', false FROM votes "
         f"WHERE id = {one_vote}",
-        f"UPDATE admissibility_decisions SET admissible = false WHERE subject_type = 'vote' AND subject_id IN {votes}",
-        f"DELETE FROM admissibility_decisions WHERE subject_type = 'vote' AND subject_id IN {votes}",
-        "INSERT INTO admissibility_decisions "
-        "(subject_type, subject_id, run, admissible, reason, verdicts, decided_at) "
-        f"SELECT 'vote', {one_vote}, 'tampered', false, 'x', verdicts, decided_at FROM admissibility_decisions "
-        f"WHERE subject_type = 'vote' AND subject_id = {one_vote} LIMIT 1",
+        f"UPDATE vote_decisions SET admissible = false WHERE consultation_id = {c}",
+        f"DELETE FROM vote_decisions WHERE consultation_id = {c}",
+        "INSERT INTO vote_decisions (consultation_id, count_round, vote_id, admissible, reason, failed) "
+        f"SELECT consultation_id, 9, vote_id, false, 'x', 'x' FROM vote_decisions WHERE vote_id = {one_vote}",
         f"UPDATE tally_results SET canonical_json = canonical_json || ' ' WHERE consultation_id = {c}",
         f"UPDATE tally_results SET sha256 = replace(sha256, 'a', 'b') WHERE consultation_id = {c}",
         f"DELETE FROM tally_results WHERE consultation_id = {c}",

@@ -20,7 +20,6 @@ from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.db import utcnow
-from participa.voting import operations as voting
 from participa.voting.models import TallyResult
 from tests.fixtures.accounts import create_user, csrf_token
 from tests.fixtures.certification import closed_consultation, decide, make_certifier
@@ -239,11 +238,10 @@ def test_a_refusal_with_its_reason_sends_it_back_for_a_recount(closed, sign_in, 
     # both earlier certifiers may decide again.
     assert decide(session, first, closed.id) == Outcome.PENDING
     # The recount judged every vote again under its own run, beside the refused round's verdicts.
-    runs = session.execute(
-        sa.text("SELECT DISTINCT run FROM admissibility_decisions WHERE subject_type = 'vote' AND run LIKE :p"),
-        {"p": f"close-{closed.id}%"},
+    rounds = session.execute(
+        sa.text("SELECT DISTINCT count_round FROM vote_decisions WHERE consultation_id = :c"), {"c": closed.id}
     ).scalars()
-    assert set(runs) == {voting.close_run(closed.id), voting.close_run(closed.id, 2)}
+    assert set(rounds) == {1, 2}
 
 
 def test_a_recount_is_only_for_a_consultation_sent_back(closed, sign_in, session):
