@@ -199,6 +199,9 @@ def _throttling() -> dict[str, Any]:
         # Password checks (argon2) in flight per process: beyond it a sign-in answers 503 with
         # Retry-After, so a storm of sign-ins never takes every worker from the votes.
         "LOGIN_CONCURRENCY": int(_env("LOGIN_CONCURRENCY", "1")),
+        # And on the host, across every gunicorn process (lock files in the instance folder):
+        # half the cores by default, so the other half is always there for the votes; 0: none.
+        "LOGIN_HOST_CONCURRENCY": int(_env("LOGIN_HOST_CONCURRENCY", str(max(1, (os.cpu_count() or 2) // 2)))),
     }
 
 

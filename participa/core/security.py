@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -22,23 +25,58 @@ ARGON2_PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 _hasher = PasswordHasher(**ARGON2_PARAMETERS)
 # Password checks in flight in this process (LOGIN_CONCURRENCY, set by init_app).
 _password_slots = threading.BoundedSemaphore(2)
-PASSWORD_SLOT_WAIT = 2.0  # seconds a sign-in waits for a slot before being told to retry
+# And on this host, across every process of the instance (LOGIN_HOST_CONCURRENCY): the lock
+# files' folder and how many there are; None: no host-wide bound.
+_host_slots: tuple[str, int] | None = None
+# Seconds a sign-in waits for a slot before being told to retry. Short: a sign-in that waits holds
+# one of the worker's threads, and 200 waiting sign-ins left no thread for the votes.
+PASSWORD_SLOT_WAIT = 0.25
 RETRY_AFTER_SECONDS = 3
 
 
 class PasswordWorkBusy(Exception):
-    """Too many password checks are running in this process: the caller answers 503."""
+    """Too many password checks are running in this process or on this host: the caller answers 503."""
+
+
+def _host_slot(deadline: float) -> int | None:
+    """One of the host's password-check slots: a lock file held with ``flock`` by an open
+    descriptor, returned to be closed when the check ends (the kernel also lets go when a
+    process dies). Polls until ``deadline``; None if every slot stayed taken."""
+    if _host_slots is None:
+        return -1
+    directory, count = _host_slots
+    while True:
+        for index in range(count):
+            fd = os.open(os.path.join(directory, f"password-{index}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)
 
 
 @contextmanager
 def password_slot() -> Iterator[None]:
-    """Hold one of the process's password-check slots while hashing or verifying: a storm of
-    sign-ins then waits its turn (or is told to retry) instead of taking every worker thread
-    from the votes."""
+    """Hold one of the process's password-check slots, then one of the host's, while hashing or
+    verifying: a storm of sign-ins then waits its turn (or is told to retry) instead of taking
+    every worker thread, and every core, from the votes. gunicorn runs several processes on one
+    machine: a bound per process alone let four argon2 checks fill two cores (bench/login_storm.py)."""
+    deadline = time.monotonic() + PASSWORD_SLOT_WAIT
     if not _password_slots.acquire(timeout=PASSWORD_SLOT_WAIT):
         raise PasswordWorkBusy()
     try:
-        yield
+        fd = _host_slot(deadline)
+        if fd is None:
+            raise PasswordWorkBusy()
+        try:
+            yield
+        finally:
+            if fd >= 0:
+                os.close(fd)
     finally:
         _password_slots.release()
 
@@ -81,9 +119,15 @@ def password_needs_rehash(password_hash: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    global _password_slots, _hasher
+    global _password_slots, _hasher, _host_slots
     csrf.init_app(app)
     _password_slots = threading.BoundedSemaphore(max(1, app.config["LOGIN_CONCURRENCY"]))
+    if app.config["LOGIN_HOST_CONCURRENCY"] > 0:
+        locks = os.path.join(app.instance_path, "locks")
+        os.makedirs(locks, exist_ok=True)
+        _host_slots = (locks, app.config["LOGIN_HOST_CONCURRENCY"])
+    else:
+        _host_slots = None
     cost = {
         "time_cost": app.config["ARGON2_TIME_COST"],
         "memory_cost": app.config["ARGON2_MEMORY_KIB"],

@@ -322,3 +322,28 @@ def test_sign_ins_beyond_the_password_slots_are_told_to_retry(app, make_user, mo
     assert response.headers["Retry-After"] == str(security.RETRY_AFTER_SECONDS)
     assert "muchas personas están ingresando" in text(response)
     assert login(browser, user).status_code == 302
+
+
+def test_sign_ins_beyond_the_hosts_password_slots_are_told_to_retry(app, make_user, monkeypatch):
+    """Another process of the same instance holds the host's only slot (its lock file): this
+    process, with slots of its own free, still answers 503 rather than add a check to a full host."""
+    import fcntl
+    import os
+
+    user = make_user()
+    locks = os.path.join(app.instance_path, "locks")
+    monkeypatch.setattr(security, "_host_slots", (locks, 1))
+    monkeypatch.setattr(security, "PASSWORD_SLOT_WAIT", 0.05)
+    browser = fresh_client(app)
+    token = csrf_token(browser, "/cuenta/ingresar")
+    held = os.open(os.path.join(locks, "password-0.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        response = browser.post(
+            "/cuenta/ingresar", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
+    finally:
+        os.close(held)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(security.RETRY_AFTER_SECONDS)
+    assert login(browser, user).status_code == 302  # the slot is free again
