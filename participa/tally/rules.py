@@ -385,11 +385,39 @@ class ChoiceGroup:
             raise TallyInputError("a group must hold at least one vote")
         _to_micro(self.weight)
 
+    def micro_sum(self) -> int:
+        return self.heads * _to_micro(self.weight)
+
+
+@dataclass(frozen=True)
+class ChoiceTotal:
+    """Effective votes already summed: ``heads`` organisations whose weights add up to
+    ``weight_total`` (exact, in millionths like every weight) answered ``choice`` to
+    ``question_id``. The database can sum the weights exactly as integers of millionths, so a
+    million votes become one row per question and choice."""
+
+    question_id: int
+    choice: Choice
+    heads: int
+    weight_total: Decimal
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "choice", Choice(self.choice))
+        except ValueError as exc:
+            raise TallyInputError(f"unknown choice {self.choice!r}") from exc
+        if self.heads <= 0:
+            raise TallyInputError("a group must hold at least one vote")
+        _to_micro(self.weight_total)
+
+    def micro_sum(self) -> int:
+        return _to_micro(self.weight_total)
+
 
 def tally_groups(
     roll_size: int,
     roll_total_weight: Decimal,
-    groups: Iterable[ChoiceGroup],
+    groups: Iterable[ChoiceGroup | ChoiceTotal],
     question_ids: Sequence[int],
     rules: TallyRules,
     *,
@@ -397,7 +425,8 @@ def tally_groups(
     not_admitted: Mapping[str, int] | None = None,
 ) -> Result:
     """The same count as :func:`tally`, over votes already reduced to one effective vote per
-    organisation and question and grouped by (question, choice, weight).
+    organisation and question and grouped by (question, choice, weight), or summed per
+    (question, choice).
 
     The database does that reduction for large consultations (a million votes are a few
     thousand groups); vote admissibility has already removed what :func:`tally` would ignore or
@@ -419,7 +448,7 @@ def tally_groups(
             unknown_question += group.heads
             continue
         heads[(group.question_id, group.choice)] += group.heads
-        sums[(group.question_id, group.choice)] += group.heads * _to_micro(group.weight)
+        sums[(group.question_id, group.choice)] += group.micro_sum()
         counted += group.heads
     for question in questions:
         participating = sum(sums[(question, choice)] for choice in Choice)

@@ -697,9 +697,10 @@ def tally_rules_of(consultation: Consultation) -> tally_rules.TallyRules:
 def count(session: Session, consultation: Consultation, *, files: Mapping[str, str]) -> TallyResult:
     """Count the admissible votes and store the result.
 
-    The database reduces the admitted votes to (question, choice, weight) groups and
-    :func:`participa.tally.rules.tally_groups` does the exact arithmetic, so a million votes
-    cost one aggregate query, not a million Python objects. The stored canonical JSON is the
+    The database reduces the admitted votes to one row per question and choice (heads, and the
+    weights summed exactly as integers of millionths) and
+    :func:`participa.tally.rules.tally_groups` does the rest of the exact arithmetic, so a
+    million votes cost one aggregate query, not a million Python objects. The stored canonical JSON is the
     tally plus what makes it recountable from the public record: the consultation's voting
     window and secrecy, the roll hash, and ``files``, the SHA-256 of every public file (roll,
     trackers and, under a named ballot, every vote: :func:`records.manifest`), the trackers
@@ -709,8 +710,11 @@ def count(session: Session, consultation: Consultation, *, files: Mapping[str, s
             RollEntry.consultation_id == consultation.id
         )
     ).one()
+    # Weights summed exactly by the database as integers of millionths (every weight has six
+    # decimals): one row per question and choice.
+    micro = sa.cast(sa.func.round(RollEntry.weight * 1_000_000), sa.BigInteger)
     admitted = (
-        sa.select(Vote.question_id, Vote.choice, RollEntry.weight, sa.func.count())
+        sa.select(Vote.question_id, Vote.choice, sa.func.count(), sa.func.sum(micro))
         .join(
             RollEntry,
             sa.and_(
@@ -718,14 +722,11 @@ def count(session: Session, consultation: Consultation, *, files: Mapping[str, s
             ),
         )
         .where(Vote.consultation_id == consultation.id, Vote.admitted.is_(True))
-        .group_by(Vote.question_id, Vote.choice, RollEntry.weight)
+        .group_by(Vote.question_id, Vote.choice)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Grouping a million votes by weight wants more than the default 4 MB of sort memory.
-        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     groups = [
-        tally_rules.ChoiceGroup(question_id, choice, Decimal(weight), heads)
-        for question_id, choice, weight, heads in session.execute(admitted)
+        tally_rules.ChoiceTotal(question_id, choice, heads, Decimal(int(total)).scaleb(-6))
+        for question_id, choice, heads, total in session.execute(admitted)
     ]
     set_aside = dict(
         session.execute(

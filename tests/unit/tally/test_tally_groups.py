@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from participa.tally.rules import Ballot, ChoiceGroup, RollEntry, TallyInputError, TallyRules, tally, tally_groups
+from participa.tally.rules import (
+    Ballot,
+    ChoiceGroup,
+    ChoiceTotal,
+    RollEntry,
+    TallyInputError,
+    TallyRules,
+    tally,
+    tally_groups,
+)
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 RULES = TallyRules(quorum="3/10", majority="1/2", majority_strict=True)
@@ -80,3 +89,31 @@ def test_a_group_of_an_unknown_question_is_ignored_and_counted_as_such() -> None
 def test_an_empty_or_negative_group_is_refused(heads: int) -> None:
     with pytest.raises(TallyInputError):
         ChoiceGroup(1, "approve", Decimal("1"), heads)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    weights=st.lists(st.integers(min_value=1, max_value=5_000_000_000), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_weights_summed_per_question_and_choice_give_the_same_bytes(weights: list[int], data: st.DataObject) -> None:
+    """What count() hands over on a large consultation: one total per question and choice, the
+    weights summed in millionths, against the per-weight groups."""
+    roll = [RollEntry(i, Decimal(w).scaleb(-6)) for i, w in enumerate(weights)]
+    ballots = [
+        Ballot(entry.organisation_id, question, data.draw(st.sampled_from(["approve", "reject", "abstain"])), AT, n)
+        for n, (entry, question) in enumerate((e, q) for e in roll for q in (1, 2))
+        if data.draw(st.booleans())
+    ]
+    total = sum((e.weight for e in roll), Decimal(0))
+    by_weight = grouped(roll, ballots)
+    summed: dict[tuple[int, str], tuple[int, Decimal]] = {}
+    for group in by_weight:
+        heads, weight = summed.get((group.question_id, group.choice), (0, Decimal(0)))
+        summed[(group.question_id, group.choice)] = (heads + group.heads, weight + group.weight * group.heads)
+    totals = [ChoiceTotal(q, c, heads, weight) for (q, c), (heads, weight) in summed.items()]
+    assert (
+        tally_groups(len(roll), total, totals, [1, 2], RULES).to_canonical()
+        == tally_groups(len(roll), total, by_weight, [1, 2], RULES).to_canonical()
+        == tally(roll, ballots, [1, 2], RULES).to_canonical()
+    )
