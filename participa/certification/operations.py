@@ -245,14 +245,7 @@ def decide(
     a recount (a refusal). The caller commits. Raises :class:`CertificationError`."""
     if not actor.has_role(Role.CERTIFIER):
         raise CertificationError(Refusal.CONFLICT, "not_certifier")
-    consultation = session.execute(
-        sa.select(Consultation)
-        .where(Consultation.id == consultation_id)
-        .with_for_update(of=Consultation)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if consultation is None or consultation.phase != Phase.CERTIFICATION or consultation.certified_at is not None:
-        raise CertificationError(Refusal.NOT_IN_CERTIFICATION)
+    consultation = _locked_in_certification(session, consultation_id)
     result = current_result(session, consultation_id)
     prior = _prior(session, consultation)
     rules.check_decision(
@@ -272,14 +265,48 @@ def decide(
         # Before this decision's own event: the certificate names the block that covers the
         # consultation's last event so far (sealed here if the sealer has not come by yet).
         block = _block_covering_last_event(session, consultation_id)
+    _record_decision(session, consultation, actor, decision, reason, result.sha256, now)
+    if after == Outcome.RECOUNT:
+        _send_back(session, consultation, result)
+    elif after == Outcome.CERTIFIED:
+        assert block is not None
+        _certify(session, consultation, result, block, now)
+    session.flush()
+    return after
+
+
+def _locked_in_certification(session: Session, consultation_id: int) -> Consultation:
+    """The consultation, locked for this decision, if its result awaits certification."""
+    consultation = session.execute(
+        sa.select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .with_for_update(of=Consultation)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if consultation is None or consultation.phase != Phase.CERTIFICATION or consultation.certified_at is not None:
+        raise CertificationError(Refusal.NOT_IN_CERTIFICATION)
+    return consultation
+
+
+def _record_decision(
+    session: Session,
+    consultation: Consultation,
+    actor: User,
+    decision: Decision,
+    reason: str | None,
+    sha256: str,
+    now: datetime,
+) -> None:
+    """Store one certifier's decision on the round's result, and audit it."""
+    reason = (reason or "").strip() or None
     session.add(
         CertificationDecision(
-            consultation_id=consultation_id,
+            consultation_id=consultation.id,
             count_round=consultation.count_round,
             certifier_id=actor.id,
             decision=decision.value,
-            reason=(reason or "").strip() or None,
-            result_sha256=result.sha256,
+            reason=reason,
+            result_sha256=sha256,
             decided_at=now,
         )
     )
@@ -291,21 +318,14 @@ def decide(
         "certification.approved" if decision == Decision.APPROVE else "certification.refused",
         actor=actor,
         object_type="consultation",
-        object_id=consultation_id,
+        object_id=consultation.id,
         payload={
             "round": consultation.count_round,
-            "sha256": result.sha256,
-            **({"reason": (reason or "").strip()} if decision == Decision.REFUSE else {}),
+            "sha256": sha256,
+            **({"reason": reason or ""} if decision == Decision.REFUSE else {}),
         },
         session=session,
     )
-    if after == Outcome.RECOUNT:
-        _send_back(session, consultation, result)
-    elif after == Outcome.CERTIFIED:
-        assert block is not None
-        _certify(session, consultation, result, block, now)
-    session.flush()
-    return after
 
 
 def _block_covering_last_event(session: Session, consultation_id: int) -> AuditBlock:
@@ -380,12 +400,10 @@ def last_refusal(session: Session, consultation: Consultation) -> CertificationD
     ).scalar_one_or_none()
 
 
-def _certify(
+def _new_certification(
     session: Session, consultation: Consultation, result: TallyResult, block: AuditBlock, now: datetime
 ) -> Certification:
-    """Two approvals: the certificate, the projects' new states, the commitments' evidence and
-    the e-mail to the roll's representatives. From the flush that sets ``certified_at`` on, the
-    database refuses any change to what fed the result."""
+    """The certificate's row, under a code no other certificate has."""
     certification = None
     for _attempt in range(CODE_ATTEMPTS):
         code = rules.new_code()
@@ -403,8 +421,14 @@ def _certify(
             break
     if certification is None:  # pragma: no cover - 50 bits: five collisions in a row do not happen
         raise RuntimeError("no free certificate code")
-    session.add(certification)
-    session.flush()
+    return certification
+
+
+def _feed_projects_and_commitments(
+    session: Session, consultation: Consultation, result: TallyResult, certification: Certification, now: datetime
+) -> None:
+    """Each project of the consultation moves to its certified outcome (if still in
+    consultation), and every commitment it is linked to receives the result as evidence."""
     data = json.loads(result.canonical_json)
     outcomes = {q["question_id"]: rules.project_outcome(q) for q in data["questions"]}
     for question in consultation.questions:
@@ -440,6 +464,18 @@ def _certify(
                 payload={"project": project.id, "certificate": certification.code, "outcome": outcome.value},
                 session=session,
             )
+
+
+def _certify(
+    session: Session, consultation: Consultation, result: TallyResult, block: AuditBlock, now: datetime
+) -> Certification:
+    """Two approvals: the certificate, the projects' new states, the commitments' evidence and
+    the e-mail to the roll's representatives. From the flush that sets ``certified_at`` on, the
+    database refuses any change to what fed the result."""
+    certification = _new_certification(session, consultation, result, block, now)
+    session.add(certification)
+    session.flush()
+    _feed_projects_and_commitments(session, consultation, result, certification, now)
     consultation.certified_at = now
     consultation.phase = Phase.PUBLISHED.value
     audit.record(

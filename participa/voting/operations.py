@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from participa.consultations.rules import Phase, voting_open
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
 from participa.core.db import UTCDateTime, statement_connection
+from participa.core.logic import Ops
 from participa.projects.models import Project
 from participa.registry.models import Organisation, Representation
 from participa.tally import rules as tally_rules
@@ -554,21 +556,15 @@ def judge_votes(session: Session, consultation: Consultation, run: str, *, max_v
     return True
 
 
-def _vote_decisions(consultation: Consultation) -> sa.Select[tuple[object, ...]]:
-    """The decision of every vote of the consultation as a SELECT of the decision's columns.
-
-    Each fact is a plain column of one join, so the database evaluates it once per row: the
-    ballot's authorisation (a period of the caster's representation of the organisation covers
-    the moment of casting, :func:`participa.voting.rules.covers`) and the in-person conflicts are
-    worked out per ballot and per (question, organisation) before they meet the votes."""
-    ops = db.sql_ops()
-    # Per ballot, whether one of the caster's periods covers its moment. An outer join and a group
-    # per ballot, so that the planner expects one row per ballot (a plain join on user and
-    # organisation is estimated at a handful of rows and joined to the votes by a nested loop).
+def _authorised_ballots(consultation: Consultation, ops: Ops) -> sa.Subquery:
+    """Per ballot of the consultation, whether one of the caster's representation periods of the
+    organisation covers its moment (``covered`` 1 or 0). An outer join and a group per ballot,
+    so that the planner expects one row per ballot (a plain join on user and organisation is
+    estimated at a handful of rows and joined to the votes by a nested loop)."""
     covered = ops.holds(
         rules.covers(rules.Period(Representation.approved_at, Representation.revoked_at), Ballot.cast_at, ops)
     )
-    authorised = (
+    return (
         sa.select(Ballot.id.label("ballot_id"), sa.func.max(sa.case((covered, 1), else_=0)).label("covered"))
         .outerjoin(
             Representation,
@@ -580,14 +576,30 @@ def _vote_decisions(consultation: Consultation) -> sa.Select[tuple[object, ...]]
         .group_by(Ballot.id)
         .subquery("authorised")
     )
-    other_vote, other_ballot = aliased(Vote), aliased(Ballot)
-    in_person = (
-        sa.select(other_vote.question_id, other_vote.organisation_id)
-        .join(other_ballot, other_ballot.id == other_vote.ballot_id)
-        .where(other_vote.consultation_id == consultation.id, other_vote.effective, other_ballot.channel == "in_person")
+
+
+def _in_person_answers(consultation: Consultation) -> sa.Subquery:
+    """The (question, organisation) pairs with an effective vote cast in person."""
+    vote, ballot = aliased(Vote), aliased(Ballot)
+    return (
+        sa.select(vote.question_id, vote.organisation_id)
+        .join(ballot, ballot.id == vote.ballot_id)
+        .where(vote.consultation_id == consultation.id, vote.effective, ballot.channel == "in_person")
         .distinct()
         .subquery("in_person")
     )
+
+
+def _vote_decisions(consultation: Consultation) -> sa.Select[tuple[object, ...]]:
+    """The decision of every vote of the consultation as a SELECT of the decision's columns.
+
+    Each fact is a plain column of one join, so the database evaluates it once per row: the
+    ballot's authorisation (a period of the caster's representation of the organisation covers
+    the moment of casting, :func:`participa.voting.rules.covers`) and the in-person conflicts are
+    worked out per ballot and per (question, organisation) before they meet the votes."""
+    ops = db.sql_ops()
+    authorised = _authorised_ballots(consultation, ops)
+    in_person = _in_person_answers(consultation)
     facts = SimpleNamespace(
         effective=Vote.effective,
         cast_at=Ballot.cast_at,
@@ -683,6 +695,44 @@ def _mark_admitted(session: Session, consultation: Consultation) -> None:
         )
 
 
+def _admitted_totals(session: Session, consultation: Consultation) -> list[tally_rules.ChoiceTotal]:
+    """The admitted votes per question and choice: heads, and the weights summed exactly by the
+    database as integers of millionths (every weight has six decimals)."""
+    micro = sa.cast(sa.func.round(RollEntry.weight * 1_000_000), sa.BigInteger)
+    admitted = (
+        sa.select(Vote.question_id, Vote.choice, sa.func.count(), sa.func.sum(micro))
+        .join(
+            RollEntry,
+            sa.and_(
+                RollEntry.consultation_id == Vote.consultation_id, RollEntry.organisation_id == Vote.organisation_id
+            ),
+        )
+        .where(Vote.consultation_id == consultation.id, Vote.admitted.is_(True))
+        .group_by(Vote.question_id, Vote.choice)
+    )
+    return [
+        tally_rules.ChoiceTotal(question_id, choice, heads, Decimal(int(total)).scaleb(-6))
+        for question_id, choice, heads, total in session.execute(admitted)
+    ]
+
+
+def _published(consultation: Consultation, result: tally_rules.Result, files: Mapping[str, str]) -> dict[str, Any]:
+    """The stored result: the tally and what makes it recountable from the public record."""
+    return {
+        **result.to_dict(),
+        "format": records.FORMAT,
+        "consultation": {
+            "id": consultation.id,
+            "secrecy": consultation.secrecy,
+            "voting_opens": consultation.voting_at,
+            "voting_closes": consultation.voting_ends_at,
+        },
+        "roll_hash": consultation.roll_hash,
+        "trackers_hash": files["comprobantes.json"],
+        "files": dict(files),
+    }
+
+
 def tally_rules_of(consultation: Consultation) -> tally_rules.TallyRules:
     return tally_rules.TallyRules(
         quorum=Fraction(consultation.quorum),
@@ -710,24 +760,7 @@ def count(session: Session, consultation: Consultation, *, files: Mapping[str, s
             RollEntry.consultation_id == consultation.id
         )
     ).one()
-    # Weights summed exactly by the database as integers of millionths (every weight has six
-    # decimals): one row per question and choice.
-    micro = sa.cast(sa.func.round(RollEntry.weight * 1_000_000), sa.BigInteger)
-    admitted = (
-        sa.select(Vote.question_id, Vote.choice, sa.func.count(), sa.func.sum(micro))
-        .join(
-            RollEntry,
-            sa.and_(
-                RollEntry.consultation_id == Vote.consultation_id, RollEntry.organisation_id == Vote.organisation_id
-            ),
-        )
-        .where(Vote.consultation_id == consultation.id, Vote.admitted.is_(True))
-        .group_by(Vote.question_id, Vote.choice)
-    )
-    groups = [
-        tally_rules.ChoiceTotal(question_id, choice, heads, Decimal(int(total)).scaleb(-6))
-        for question_id, choice, heads, total in session.execute(admitted)
-    ]
+    groups = _admitted_totals(session, consultation)
     set_aside = dict(
         session.execute(
             sa.select(Vote.refusal, sa.func.count())
@@ -746,19 +779,7 @@ def count(session: Session, consultation: Consultation, *, files: Mapping[str, s
         superseded=superseded,
         not_admitted={reason or "not_admitted": n for reason, n in set_aside.items()},
     )
-    published = {
-        **result.to_dict(),
-        "format": records.FORMAT,
-        "consultation": {
-            "id": consultation.id,
-            "secrecy": consultation.secrecy,
-            "voting_opens": consultation.voting_at,
-            "voting_closes": consultation.voting_ends_at,
-        },
-        "roll_hash": consultation.roll_hash,
-        "trackers_hash": files["comprobantes.json"],
-        "files": dict(files),
-    }
+    published = _published(consultation, result, files)
     canonical = canonical_json(published)
     stored = TallyResult(
         consultation_id=consultation.id,

@@ -51,7 +51,8 @@ def test_two_certifiers_certify_and_a_visitor_verifies_the_printed_certificate(
     for number, (email, secret) in enumerate(people):
         sign_in(page, app_server, email, secret)
         page.get_by_role("link", name="Certificación").click()
-        page.get_by_role("link", name=title).click()
+        # The list may hold other consultations of the same title (earlier tests): this one by its address.
+        page.locator(f'a[href="/gore/certificacion/{consultation_id}"]', has_text=title).click()
         page.get_by_role("heading", name="Veredictos").wait_for()
         page.get_by_label(
             "Revisé los veredictos, la admisibilidad, las alertas y las huellas de este resultado."
