@@ -366,6 +366,17 @@ def _effective_choices(
     return effective, not_on_roll, unknown_question, superseded
 
 
+def _check_group(group: ChoiceGroup | ChoiceTotal, weight: Decimal) -> None:
+    """A known choice (normalised to :class:`Choice`), at least one vote, a weight in millionths."""
+    try:
+        object.__setattr__(group, "choice", Choice(group.choice))
+    except ValueError as exc:
+        raise TallyInputError(f"unknown choice {group.choice!r}") from exc
+    if group.heads <= 0:
+        raise TallyInputError("a group must hold at least one vote")
+    _to_micro(weight)
+
+
 @dataclass(frozen=True)
 class ChoiceGroup:
     """Effective votes already grouped: ``heads`` organisations of weight ``weight`` answered
@@ -377,13 +388,7 @@ class ChoiceGroup:
     heads: int
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "choice", Choice(self.choice))
-        except ValueError as exc:
-            raise TallyInputError(f"unknown choice {self.choice!r}") from exc
-        if self.heads <= 0:
-            raise TallyInputError("a group must hold at least one vote")
-        _to_micro(self.weight)
+        _check_group(self, self.weight)
 
     def micro_sum(self) -> int:
         return self.heads * _to_micro(self.weight)
@@ -402,13 +407,7 @@ class ChoiceTotal:
     weight_total: Decimal
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "choice", Choice(self.choice))
-        except ValueError as exc:
-            raise TallyInputError(f"unknown choice {self.choice!r}") from exc
-        if self.heads <= 0:
-            raise TallyInputError("a group must hold at least one vote")
-        _to_micro(self.weight_total)
+        _check_group(self, self.weight_total)
 
     def micro_sum(self) -> int:
         return _to_micro(self.weight_total)
