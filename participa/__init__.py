@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from participa.audit.blueprint import bp as audit_bp
     from participa.certification.blueprint import bp as certification_bp
     from participa.consultations.blueprint import bp as consultations_bp
+    from participa.facilitation.blueprint import bp as facilitation_bp
     from participa.mail.blueprint import bp as mail_bp
     from participa.projects.blueprint import bp as projects_bp
     from participa.proposals.blueprint import bp as proposals_bp
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         consultations_bp,
         voting_bp,
         certification_bp,
+        facilitation_bp,
         proposals_bp,
     ):
         app.register_blueprint(blueprint)

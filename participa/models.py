@@ -8,6 +8,7 @@ from participa.commitments.models import Commitment
 from participa.consultations.models import Consultation, PowerIndex, Question, RollEntry
 from participa.core.db import Base
 from participa.core.outbox import QueuedTask
+from participa.facilitation.models import InPersonSession, SessionCheckin, SyncRefusal
 from participa.mail.models import MailMessage, OutboxMessage
 from participa.projects.models import Project, ProjectAttachment
 from participa.proposals.models import Proposal, ProposalSupport
@@ -32,6 +33,7 @@ __all__ = [
     "Consultation",
     "ImportBatch",
     "ImportRow",
+    "InPersonSession",
     "LoginAttempt",
     "MailMessage",
     "Organisation",
@@ -46,6 +48,8 @@ __all__ = [
     "Representation",
     "RoleAssignment",
     "RollEntry",
+    "SessionCheckin",
+    "SyncRefusal",
     "TallyResult",
     "User",
     "Vote",

@@ -26,7 +26,9 @@ CONFLICTS = {
     "not_manager": _l("no tiene el rol de gestor de consultas"),
 }
 FLAGS = {
-    "late_in_person": _l("Votos presenciales registrados fuera del plazo de votación"),
+    "late_in_person": _l("Votos presenciales sincronizados después del término de su sesión (aceptados en el plazo)"),
+    "sync_conflict": _l("Votos presenciales reenviados por una tableta con un contenido distinto (rechazados)"),
+    "acta_unsettled": _l("Sesiones presenciales sin acta firmada, o cuya acta no cuadra"),
     "channel_conflict": _l("Votos en línea reemplazados por un voto presencial de la misma organización"),
     "not_authorised": _l("Votos de personas que no representaban a la organización al votar"),
     "unique_weights": _l(

@@ -27,6 +27,8 @@ from participa.consultations.models import Consultation, PowerIndex, RollEntry
 from participa.consultations.operations import roll_hash
 from participa.consultations.rules import Phase
 from participa.core import outbox
+from participa.facilitation import operations as facilitation
+from participa.facilitation.models import InPersonSession, SyncRefusal
 from participa.projects.rules import ProjectState
 from participa.voting import operations as voting
 from participa.voting import records
@@ -67,8 +69,8 @@ def recently_certified(session: Session, limit: int = 20) -> list[Certification]
 
 def conflicts(session: Session, consultation: Consultation, user_id: int) -> list[rules.Conflict]:
     """Why this person may not certify this consultation (segregation of duties): they manage
-    it (created it, or changed it, moved it or asked for its recount), recorded in-person votes
-    in it, or cast a ballot in it."""
+    it (created it, or changed it, moved it or asked for its recount), facilitate one of its
+    in-person sessions, or cast a ballot in it (online or in person)."""
     managers = session.execute(
         sa.select(AuditEvent.actor_id).where(
             AuditEvent.object_type == "consultation",
@@ -77,18 +79,20 @@ def conflicts(session: Session, consultation: Consultation, user_id: int) -> lis
             AuditEvent.actor_id == user_id,
         )
     ).scalars()
-    casts = session.execute(
-        sa.select(Ballot.channel)
-        .where(Ballot.consultation_id == consultation.id, Ballot.cast_by_id == user_id)
-        .group_by(Ballot.channel)
-    ).scalars()
-    channels = set(casts)
+    voted = session.execute(
+        sa.select(Ballot.id).where(Ballot.consultation_id == consultation.id, Ballot.cast_by_id == user_id).limit(1)
+    ).first()
+    facilitated = session.execute(
+        sa.select(InPersonSession.id)
+        .where(InPersonSession.consultation_id == consultation.id, InPersonSession.facilitator_id == user_id)
+        .limit(1)
+    ).first()
     return rules.conflicts_of(
         user_id,
         created_by_id=consultation.created_by_id,
         managers=set(managers),
-        facilitators={user_id} if "in_person" in channels else set(),
-        voters={user_id} if "online" in channels else set(),
+        facilitators={user_id} if facilitated else set(),
+        voters={user_id} if voted else set(),
     )
 
 
@@ -159,6 +163,30 @@ def admissibility_summary(session: Session, consultation_id: int) -> list[tuple[
     return sorted(((bool(a), r, n) for a, r, n in rows), key=lambda row: (-row[2], row[1] or ""))
 
 
+def _in_person_flags(session: Session, consultation: Consultation) -> list[Flag]:
+    """In-person ballots synced after their session's end (accepted within the grace), UUIDs a
+    tablet sent again with other content, and sessions opened whose acta is unsigned or does
+    not add up (votes recorded on a tablet that never arrived)."""
+    late = session.execute(
+        sa.select(sa.func.count()).where(Ballot.consultation_id == consultation.id, Ballot.late_sync)
+    ).scalar_one()
+    sessions = list(
+        session.execute(
+            sa.select(InPersonSession).where(
+                InPersonSession.consultation_id == consultation.id, InPersonSession.opened_at.is_not(None)
+            )
+        ).scalars()
+    )
+    conflicts = session.execute(
+        sa.select(sa.func.count(sa.distinct(SyncRefusal.client_uuid))).where(
+            SyncRefusal.session_id.in_([row.id for row in sessions]), SyncRefusal.reason == "conflict"
+        )
+    ).scalar_one()
+    unsettled = sum(1 for row in sessions if not (facilitation.acta_of(row) or {}).get("votes", {}).get("adds_up"))
+    counts = {"late_in_person": late, "sync_conflict": conflicts, "acta_unsettled": unsettled}
+    return [Flag(code, n) for code, n in counts.items() if n]
+
+
 def flags(session: Session, consultation: Consultation, data: dict[str, Any]) -> list[Flag]:
     """What the numbers alone do not show: votes the channels or the clock set aside, and
     weights that single out organisations."""
@@ -170,14 +198,7 @@ def flags(session: Session, consultation: Consultation, data: dict[str, Any]) ->
             .group_by(Vote.refusal)
         ).all()
     )
-    late_in_person = session.execute(
-        sa.select(sa.func.count())
-        .select_from(Vote)
-        .join(Ballot, Ballot.id == Vote.ballot_id)
-        .where(Vote.consultation_id == consultation.id, Vote.refusal == "outside_window", Ballot.channel == "in_person")
-    ).scalar_one()
-    if late_in_person:
-        found.append(Flag("late_in_person", late_in_person))
+    found.extend(_in_person_flags(session, consultation))
     if by_reason.get("overridden_in_person"):
         found.append(Flag("channel_conflict", by_reason["overridden_in_person"]))
     if by_reason.get("not_authorised"):

@@ -22,6 +22,8 @@ from participa.consultations.rules import Phase, Schedule, manual_change_allowed
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
 from participa.core.db import utcnow
+from participa.facilitation import rules as facilitation_rules
+from participa.facilitation.models import InPersonSession
 from participa.projects.models import Project
 from participa.projects.rules import ProjectState
 from participa.registry.models import Organisation
@@ -162,6 +164,8 @@ def change_phase(
             raise ConsultationError("phase_not_allowed", target.value)
     elif scheduled_phase(current, schedule_of(consultation), now) != target:
         raise ConsultationError("phase_not_due", target.value)
+    if target == Phase.COUNTING and (waiting := sessions_waiting(session, consultation.id, now)):
+        raise ConsultationError("sessions_waiting", str(waiting))
     if target == Phase.INFORMATION:
         for question in consultation.questions:
             if question.project.state != ProjectState.ADMISSIBLE:
@@ -176,6 +180,21 @@ def change_phase(
         payload={"from": current.value, "to": target.value, "by": "manager" if actor else "schedule"},
     )
     session.flush()
+
+
+def sessions_waiting(session: Session, consultation_id: int, now: datetime) -> int:
+    """In-person sessions of the consultation whose tablet may still sync what it recorded (open,
+    token not revoked, the grace after its end not over): the count waits for them, so that no
+    vote recorded in person is lost (DESIGN §4)."""
+    rows = session.execute(
+        sa.select(InPersonSession.ends_at).where(
+            InPersonSession.consultation_id == consultation_id,
+            InPersonSession.opened_at.is_not(None),
+            InPersonSession.closed_at.is_(None),
+            InPersonSession.token_revoked_at.is_(None),
+        )
+    ).scalars()
+    return sum(1 for ends_at in rows if facilitation_rules.count_waits(ends_at, now))
 
 
 def follow_up(target: Phase) -> str | None:

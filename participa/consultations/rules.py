@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
+
+from participa.core import logic
 
 
 class Phase(StrEnum):
@@ -69,9 +72,21 @@ def manual_change_allowed(current: Phase, target: Phase) -> bool:
     return next_phase(current) == target and target in (Phase.INFORMATION, *CLOCK_PHASES)
 
 
+def voting_window(
+    phase: Any, roll_frozen_at: Any, opens: Any, closes: Any, at: Any, ops: logic.Ops = logic.PYTHON
+) -> Any:
+    """Votes are taken in the voting phase, once the roll is frozen, from the opening instant
+    up to (not including) the closing one. Written once (:mod:`participa.core.logic`): the
+    pages and the Python path ask it with values, the database function that casts online
+    ballots is generated from it (:mod:`participa.voting.sql`)."""
+    return ops.all_of(
+        ops.equal(phase, Phase.VOTING.value), ops.present(roll_frozen_at), ops.at_most(opens, at), ops.less(at, closes)
+    )
+
+
 def voting_open(phase: str, schedule: Schedule, now: datetime, roll_frozen: bool) -> bool:
-    """Votes are taken in the voting phase, before its end, once the roll is frozen."""
-    return phase == Phase.VOTING and roll_frozen and schedule.voting_at <= now < schedule.voting_ends_at
+    """Whether a ballot cast ``now`` is inside the voting window (:func:`voting_window`)."""
+    return bool(voting_window(phase, True if roll_frozen else None, schedule.voting_at, schedule.voting_ends_at, now))
 
 
 MAJORITIES = {

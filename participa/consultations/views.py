@@ -47,6 +47,10 @@ MESSAGES = {
     "phase_not_allowed": _l("Ese cambio de etapa no está permitido."),
     "bad_table": _l("Revise el formato: una línea por valor, «clave = número»."),
     "cap_infeasible": _l("El tope es tan bajo que no hay forma de repartir el peso: súbalo."),
+    "sessions_waiting": _l(
+        "Sesiones presenciales abiertas que aún pueden sincronizar votos: %(detail)s. El conteo espera a que "
+        "se cierren, a que se revoque su tableta o a que pase su plazo de sincronización."
+    ),
 }
 
 

@@ -22,7 +22,7 @@ class Ballot(Base):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     cast_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # online; in_person (recorded by a facilitator) takes precedence over online (a later issue).
+    # online; in_person (recorded by a facilitator) takes precedence over online (DESIGN §4).
     channel: Mapped[str] = mapped_column(sa.String(10), default="online")
     # The organisation's secret: shown once to the voter and e-mailed to the organisation's
     # representatives, never listed, never in a URL (DESIGN §4).
@@ -38,6 +38,16 @@ class Ballot(Base):
     refusal: Mapped[str | None] = mapped_column(sa.String(30))
     # Set once a worker has queued the receipt e-mail (voting.mail_receipts); online only.
     receipt_mailed_at: Mapped[datetime | None]
+    # In person (issue #13): the session, the tablet's UUID of the vote and its sequence number,
+    # the device's clock (informative only: the session's window decides), the SHA-256 of the
+    # content as synced (the same UUID with other content is refused) and whether it was synced
+    # after the session's end, within the grace (flagged for the certifier).
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("in_person_sessions.id"))
+    client_uuid: Mapped[str | None] = mapped_column(sa.String(36))
+    device_seq: Mapped[int | None]
+    device_time: Mapped[datetime | None]
+    content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    late_sync: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     votes: Mapped[list[Vote]] = relationship(back_populates="ballot", lazy="selectin", order_by="Vote.question_id")
 
@@ -48,6 +58,7 @@ class Ballot(Base):
             name="verdict_known",
         ),
         sa.Index("ix_ballots_consultation_organisation", "consultation_id", "organisation_id"),
+        sa.Index("uq_ballots_client_uuid", "client_uuid", unique=True),
         sa.Index(
             "ix_ballots_receipt_pending",
             "id",

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from participa.accounts.models import User
 from participa.audit import operations as audit
 from participa.consultations.models import Consultation, Question, RollEntry
-from participa.consultations.operations import majority_of, schedule_of
-from participa.consultations.rules import Phase, voting_open
+from participa.consultations.operations import majority_of
+from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
 from participa.core.db import UTCDateTime, statement_connection
@@ -68,6 +68,63 @@ def authorised_organisations(session: Session, actor: User, consultation: Consul
     )
 
 
+def ballot_facts(
+    session: Session,
+    *,
+    consultation: Consultation,
+    organisation_id: int,
+    person_id: int,
+    answers: Mapping[int, str],
+    at: datetime,
+    channel: str = "online",
+    comuna_cut: int | None = None,
+    lock: bool = False,
+) -> SimpleNamespace:
+    """The facts the cast rules (:data:`participa.voting.rules.CAST_RULES`) look at, read from
+    the database; ``comuna_cut``: the comuna an in-person session serves, if it serves one. With
+    ``lock``, the roll entry stays locked until the transaction ends, so that two ballots of
+    one organisation take turns."""
+    query = sa.select(RollEntry.comuna_cut).where(
+        RollEntry.consultation_id == consultation.id, RollEntry.organisation_id == organisation_id
+    )
+    entry_comuna = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    periods = session.execute(
+        sa.select(Representation.approved_at, Representation.revoked_at).where(
+            Representation.user_id == person_id, Representation.organisation_id == organisation_id
+        )
+    ).all()
+    channels = set(
+        session.execute(
+            sa.select(Ballot.channel)
+            .where(Ballot.consultation_id == consultation.id, Ballot.organisation_id == organisation_id)
+            .distinct()
+        ).scalars()
+    )
+    voted = bool(channels) and (
+        session.execute(
+            sa.select(Vote.id)
+            .where(Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id, Vote.effective)
+            .limit(1)
+        ).first()
+        is not None
+    )
+    return SimpleNamespace(
+        phase=consultation.phase,
+        roll_frozen_at=consultation.roll_frozen_at,
+        opens=consultation.voting_at,
+        closes=consultation.voting_ends_at,
+        at=at,
+        channel=channel,
+        policy=consultation.revote_policy,
+        on_roll=entry_comuna is not None and comuna_cut in (None, entry_comuna),
+        authorised=rules.authorised_at(periods, at),
+        complete=set(answers) == {q.id for q in consultation.questions},
+        choices_known=all(choice in rules.CHOICES for choice in answers.values()),
+        voted=voted,
+        voted_in_person="in_person" in channels,
+    )
+
+
 def check_ballot(
     session: Session,
     *,
@@ -77,34 +134,105 @@ def check_ballot(
     answers: Mapping[int, str],
     now: datetime,
     lock: bool = False,
-) -> RollEntry:
-    """Everything that refuses a ballot at once, with a clear reason (DESIGN §4): outside the
-    window, organisation not on the roll, person not authorised, answers incomplete. With
-    ``lock``, the roll entry stays locked until the transaction ends, so that two ballots of
-    one organisation take turns."""
-    if not voting_open(consultation.phase, schedule_of(consultation), now, consultation.roll_frozen_at is not None):
-        raise VotingError("closed")
-    query = sa.select(RollEntry).where(
-        RollEntry.consultation_id == consultation.id, RollEntry.organisation_id == organisation_id
+) -> None:
+    """Refuse an online ballot at once, with the code of the first cast rule it fails
+    (:data:`participa.voting.rules.CAST_RULES`: outside the window, organisation not on the
+    roll, person not authorised, answers incomplete or unknown, an in-person vote already
+    recorded, a second ballot under the "first" policy)."""
+    facts = ballot_facts(
+        session,
+        consultation=consultation,
+        organisation_id=organisation_id,
+        person_id=actor.id,
+        answers=answers,
+        at=now,
+        lock=lock,
     )
-    entry = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
-    if entry is None:
-        raise VotingError("not_on_roll")
-    represents = session.execute(
-        sa.select(Representation.id).where(
-            Representation.user_id == actor.id,
-            Representation.organisation_id == organisation_id,
-            Representation.status == "approved",
-        )
-    ).scalar()
-    if represents is None:
-        raise VotingError("not_authorised")
-    question_ids = {q.id for q in consultation.questions}
-    if set(answers) != question_ids:
-        raise VotingError("incomplete")
-    if any(choice not in rules.CHOICES for choice in answers.values()):
-        raise VotingError("bad_choice")
-    return entry
+    refusal = rules.cast_refusal(facts)
+    if refusal is not None:
+        raise VotingError(refusal)
+
+
+@dataclass(frozen=True)
+class InPersonMark:
+    """What an in-person ballot carries besides its answers (issue #13): the session, the
+    tablet's identity for the vote and its sequence number, the device's clock (informative
+    only), the SHA-256 of the content as synced, and whether it came after the session's end."""
+
+    session_id: int
+    client_uuid: str
+    device_seq: int
+    device_time: datetime | None
+    content_sha256: str
+    late_sync: bool
+
+
+def record_ballot(
+    session: Session,
+    *,
+    actor: User,
+    consultation: Consultation,
+    organisation_id: int,
+    cast_by_id: int,
+    answers: Mapping[int, str],
+    at: datetime,
+    receipt_code: str,
+    submission: str | None = None,
+    in_person: InPersonMark | None = None,
+) -> tuple[Ballot, int]:
+    """Write a ballot the cast rules accepted: every effective vote of the organisation on these
+    questions is kept, marked superseded, and the new votes are the effective ones. ``actor``
+    acts (the voter online, the facilitator in person); ``cast_by_id`` votes. Returns the
+    ballot and how many votes it superseded. The choice and the receipt code stay out of the
+    audit log (DESIGN §4: the code is the organisation's secret, and under a secret ballot
+    nothing pairs it with a choice)."""
+    previous = list(
+        session.execute(
+            sa.select(Vote).where(
+                Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id, Vote.effective
+            )
+        ).scalars()
+    )
+    for vote in previous:
+        vote.effective = False
+        vote.superseded_at = at
+    session.flush()
+    ballot = Ballot(
+        consultation_id=consultation.id,
+        organisation_id=organisation_id,
+        cast_by_id=cast_by_id,
+        cast_at=at,
+        channel="online" if in_person is None else "in_person",
+        receipt_code=receipt_code,
+        tracker=rules.tracker_of(receipt_code),
+        submission=submission,
+    )
+    payload: dict[str, Any] = {"organisation": organisation_id, "superseded": len(previous)}
+    if in_person is not None:
+        ballot.session_id = in_person.session_id
+        ballot.client_uuid = in_person.client_uuid
+        ballot.device_seq = in_person.device_seq
+        ballot.device_time = in_person.device_time
+        ballot.content_sha256 = in_person.content_sha256
+        ballot.late_sync = in_person.late_sync
+        payload |= {"session": in_person.session_id, "late_sync": in_person.late_sync}
+    ballot.votes = [
+        Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
+        for q, c in sorted(answers.items())
+    ]
+    session.add(ballot)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise VotingError(_integrity_code(error)) from error
+    audit.record(
+        "voting.ballot_cast",
+        actor=actor,
+        object_type="consultation",
+        object_id=consultation.id,
+        payload={"ballot": ballot.id, **payload},
+    )
+    return ballot, len(previous)
 
 
 def receipt_for(
@@ -139,14 +267,15 @@ def cast_ballot(
     secret_key: str,
     submission: str | None = None,
 ) -> Ballot:
-    """Record an organisation's answers in the request's transaction (never only in the broker).
+    """Record an organisation's answers online in the request's transaction (never only in the
+    broker), after the cast rules (:func:`check_ballot`).
 
     One effective vote per organisation and question: the roll entry is locked so that two
     requests of one organisation take turns, and a partial unique index refuses a second
-    effective vote even if they did not. Under the 'last' policy earlier votes are kept,
-    marked superseded; under 'first' a second ballot is refused. On PostgreSQL the online path
-    (:func:`cast_online`) runs the same checks in the database function ``cast_online_ballot``
-    (migration 0009), without the lock: the index alone refuses the second of two ballots."""
+    effective vote even if they did not. Earlier votes are kept, marked superseded. On
+    PostgreSQL the online path (:func:`cast_online`) runs the same rules in the database
+    function ``cast_online_ballot``, generated from them (:mod:`participa.voting.sql`), without
+    the lock: the index alone refuses the second of two ballots."""
     if submission is not None and session.execute(sa.select(Ballot.id).where(Ballot.submission == submission)).first():
         raise VotingError("duplicate")
     check_ballot(
@@ -158,21 +287,6 @@ def cast_ballot(
         now=now,
         lock=True,
     )
-    # By question and organisation: the unique index of effective votes, however many votes
-    # the consultation already holds (the answers are the consultation's questions, checked).
-    previous = list(
-        session.execute(
-            sa.select(Vote).where(
-                Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id, Vote.effective
-            )
-        ).scalars()
-    )
-    if previous and consultation.revote_policy == "first":
-        raise VotingError("already_voted")
-    for vote in previous:
-        vote.effective = False
-        vote.superseded_at = now
-    session.flush()
     code = receipt_for(
         secret_key,
         consultation_id=consultation.id,
@@ -181,33 +295,16 @@ def cast_ballot(
         answers=answers,
         now=now,
     )
-    ballot = Ballot(
-        consultation_id=consultation.id,
+    ballot, _superseded = record_ballot(
+        session,
+        actor=actor,
+        consultation=consultation,
         organisation_id=organisation_id,
         cast_by_id=actor.id,
-        cast_at=now,
-        channel="online",
+        answers=answers,
+        at=now,
         receipt_code=code,
-        tracker=rules.tracker_of(code),
         submission=submission,
-    )
-    ballot.votes = [
-        Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
-        for q, c in sorted(answers.items())
-    ]
-    session.add(ballot)
-    try:
-        session.flush()
-    except IntegrityError as error:
-        raise VotingError(_integrity_code(error)) from error
-    # The choice and the receipt code stay out of the audit log (DESIGN §4: the code is the
-    # organisation's secret, and under a secret ballot nothing pairs it with a choice).
-    audit.record(
-        "voting.ballot_cast",
-        actor=actor,
-        object_type="consultation",
-        object_id=consultation.id,
-        payload={"organisation": organisation_id, "ballot": ballot.id, "superseded": len(previous)},
     )
     return ballot
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from participa.admissibility.rules import Verdict
+from participa.consultations.rules import voting_window
 from participa.core import logic
 from participa.core.canonical import canonical_json
 
@@ -107,10 +108,18 @@ class VoteRule:
         return ops.holds(self.condition(facts, window, ops))
 
 
-# In the order they are applied: the first that fails gives the vote's public status, so a
-# superseded vote is reported as superseded whatever else it fails (the organisation itself set
-# it aside).
+# In the order they are applied: the first that fails gives the vote's public status. An online
+# vote that an in-person ballot of the same organisation replaced (DESIGN §4: in person wins,
+# whichever came first) is reported as such, so the conflict shows in the admissibility report
+# and on the certifier's flags; any other replaced vote is reported as superseded whatever else
+# it fails (the organisation itself set it aside).
 VOTE_RULES: tuple[VoteRule, ...] = (
+    # An effective in-person vote of the same organisation and question wins over an online one.
+    VoteRule(
+        "in_person_precedence",
+        "overridden_in_person",
+        lambda f, w, ops: ops.negate(ops.all_of(f.in_person_conflict, ops.equal(f.channel, "online"))),
+    ),
     VoteRule("effective", "superseded", lambda f, w, ops: f.effective),
     VoteRule(
         "within_window",
@@ -119,13 +128,66 @@ VOTE_RULES: tuple[VoteRule, ...] = (
     ),
     VoteRule("on_roll", "not_on_roll", lambda f, w, ops: f.on_roll),
     VoteRule("authorised", "not_authorised", lambda f, w, ops: f.authorised),
-    # An in-person vote of the same organisation and question wins over an online one.
-    VoteRule(
-        "in_person_precedence",
-        "overridden_in_person",
-        lambda f, w, ops: ops.negate(ops.all_of(f.in_person_conflict, ops.equal(f.channel, "online"))),
+)
+
+
+# --- refusing a ballot at once ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CastRule:
+    """One rule that refuses a ballot when it is cast (DESIGN §4), on every channel: the code of
+    the refusal and the condition that must hold, a function of the facts and of the
+    :class:`logic.Ops`. The facts, by name:
+
+    ``phase``, ``roll_frozen_at``, ``opens``, ``closes``: the consultation's; ``at``: the moment
+    the ballot counts as cast (the server's clock online; in person, the moment the session's
+    window gives it); ``channel``: "online" or "in_person"; ``policy``: the re-vote policy;
+    ``on_roll``: the organisation is on the roll (and, in person, served by the session);
+    ``authorised``: one of the person's representation periods covers ``at`` (:func:`covers`);
+    ``complete``: one answer per question of the consultation, no other; ``choices_known``:
+    every answer is one of :data:`CHOICES`; ``voted``: an effective vote of the organisation
+    exists for these questions; ``voted_in_person``: one of them came in person."""
+
+    code: str
+    condition: Callable[[Any, logic.Ops], Any]
+
+    def holds(self, facts: Any, ops: logic.Ops = logic.PYTHON) -> Any:
+        return ops.holds(self.condition(facts, ops))
+
+
+# In the order they are checked: the first that fails is the refusal the person reads.
+CAST_RULES: tuple[CastRule, ...] = (
+    CastRule("closed", lambda f, ops: voting_window(f.phase, f.roll_frozen_at, f.opens, f.closes, f.at, ops)),
+    CastRule("not_on_roll", lambda f, ops: f.on_roll),
+    CastRule("not_authorised", lambda f, ops: f.authorised),
+    CastRule("incomplete", lambda f, ops: f.complete),
+    CastRule("bad_choice", lambda f, ops: f.choices_known),
+    # An in-person vote wins over an online one, whichever came first: an online ballot after it
+    # is refused, never stored over it (an in-person ballot supersedes an earlier online one).
+    CastRule(
+        "in_person_recorded", lambda f, ops: ops.negate(ops.all_of(ops.equal(f.channel, "online"), f.voted_in_person))
+    ),
+    # Under the "first" policy a second ballot is refused, unless it comes in person over an
+    # online one (the precedence above).
+    CastRule(
+        "already_voted",
+        lambda f, ops: ops.negate(
+            ops.all_of(
+                ops.equal(f.policy, "first"),
+                ops.any_of(f.voted_in_person, ops.all_of(ops.equal(f.channel, "online"), f.voted)),
+            )
+        ),
     ),
 )
+
+
+def cast_refusal(facts: Any) -> str | None:
+    """The code of the first cast rule (:data:`CAST_RULES`) the facts fail, or None."""
+    for rule in CAST_RULES:
+        if not rule.holds(facts):
+            return rule.code
+    return None
 
 
 def vote_verdicts(facts: VoteFacts, *, voting_at: datetime, voting_ends_at: datetime) -> list[Verdict]:

@@ -30,6 +30,9 @@ MESSAGES = {
     "incomplete": _l("Responda todas las preguntas: aprobar, rechazar o abstenerse."),
     "bad_choice": _l("Una de las respuestas no es válida."),
     "already_voted": _l("Esa organización ya votó, y en esta consulta el voto no se puede cambiar."),
+    "in_person_recorded": _l(
+        "Esa organización ya votó en una sesión presencial: el voto presencial prevalece y no se reemplaza en línea."
+    ),
     "no_submission": _l("La confirmación no es válida. Revise su voto otra vez y confírmelo."),
     "duplicate": _l("Ese voto ya estaba registrado: no se registró dos veces."),
     "concurrent": _l(
@@ -73,7 +76,7 @@ def _organisation_posted() -> int | None:
 
 
 def _status_of(code: str) -> int:
-    if code in ("concurrent", "already_voted"):
+    if code in ("concurrent", "already_voted", "in_person_recorded"):
         return 409
     return 403 if code in ("not_authorised", "not_on_roll") else 400
 

@@ -91,7 +91,7 @@ def reasons(vote: VoteFacts) -> list[str]:
 def test_an_effective_authorised_vote_on_the_roll_within_the_window_is_admitted() -> None:
     verdicts = vote_verdicts(facts(), voting_at=OPENS, voting_ends_at=CLOSES)
     assert all(v.ok for v in verdicts)
-    assert [v.rule for v in verdicts] == ["effective", "within_window", "on_roll", "authorised", "in_person_precedence"]
+    assert [v.rule for v in verdicts] == ["in_person_precedence", "effective", "within_window", "on_roll", "authorised"]
 
 
 @pytest.mark.parametrize(
@@ -104,9 +104,12 @@ def test_an_effective_authorised_vote_on_the_roll_within_the_window_is_admitted(
         ({"authorised": False}, ["not_authorised"]),
         ({"in_person_conflict": True}, ["overridden_in_person"]),
         ({"effective": False, "authorised": False}, ["superseded", "not_authorised"]),
+        # An online vote an in-person ballot replaced says so before "superseded".
+        ({"effective": False, "in_person_conflict": True}, ["overridden_in_person", "superseded"]),
+        ({"effective": False, "in_person_conflict": True, "channel": "in_person"}, ["superseded"]),
     ],
 )
-def test_each_rule_refuses_with_its_reason_superseded_first(overrides: dict, expected: list[str]) -> None:
+def test_each_rule_refuses_with_its_reason_in_the_rules_order(overrides: dict, expected: list[str]) -> None:
     assert reasons(facts(**overrides)) == expected
 
 

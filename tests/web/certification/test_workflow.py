@@ -20,6 +20,7 @@ from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.db import utcnow
+from participa.facilitation.models import InPersonSession
 from participa.voting.models import TallyResult
 from tests.fixtures.accounts import create_user, csrf_token
 from tests.fixtures.certification import closed_consultation, decide, make_certifier
@@ -151,11 +152,17 @@ def test_a_manager_who_only_moved_its_phases_is_a_manager_too(closed, session):
 def test_a_facilitator_of_its_in_person_votes_may_not_certify_it(session, uploads):
     closed = closed_consultation(session, choices=("approve", "reject"))
     facilitator = create_user(session, roles=["facilitator", "certifier"])
-    # An in-person ballot recorded by the facilitator (the tablets' path records it so).
-    from participa.voting.models import Ballot
-
-    ballot = session.execute(sa.select(Ballot).where(Ballot.consultation_id == closed.id).limit(1)).scalar_one()
-    ballot.channel, ballot.cast_by_id = "in_person", facilitator.id
+    # A session of the consultation, run by this person (planned in the past voting window).
+    session.add(
+        InPersonSession(
+            consultation_id=closed.id,
+            place="Sede",
+            starts_at=closed.consultation.voting_at,
+            ends_at=closed.consultation.voting_ends_at,
+            facilitator_id=facilitator.id,
+            created_by_id=closed.manager.id,
+        )
+    )
     session.commit()
     with pytest.raises(CertificationError) as caught:
         decide(session, facilitator, closed.id)
