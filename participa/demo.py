@@ -158,10 +158,21 @@ DEMO_REPRESENTATIVES = [
     (65_010_004, "cerrocolorado@demo.participa.cl", "Clara Colorado"),
     (65_010_005, "unioncomunal@demo.participa.cl", "Ulises Unión"),
 ]
+# Their RUTs (numbers; the check digit is computed), typed at an in-person session's check-in:
+# Rosa 16.000.001-5, Hugo 16.000.002-3, Clara 16.000.003-1, Ulises 16.000.004-K.
+DEMO_PERSON_RUTS = {
+    "representante@demo.participa.cl": 16_000_001,
+    "huamachuco@demo.participa.cl": 16_000_002,
+    "cerrocolorado@demo.participa.cl": 16_000_003,
+    "unioncomunal@demo.participa.cl": 16_000_004,
+}
 APPROVED_DAYS_AGO = 90
 
 
 def _demo_person(session: Session, email: str, name: str) -> User:
+    from participa.core.rut import check_digit
+
+    number = DEMO_PERSON_RUTS[email]
     person = session.execute(sa.select(User).where(User.email == email)).scalar()
     if person is None:
         person = User(
@@ -180,6 +191,8 @@ def _demo_person(session: Session, email: str, name: str) -> User:
             object_id=person.id,
             payload={"email": email, "via": "demo"},
         )
+    if person.rut is None:
+        person.rut = f"{number}-{check_digit(number)}"
     return person
 
 
@@ -451,9 +464,40 @@ def _load_demo_consultation(session: Session) -> None:
         )
         vote_and_close(closed, NAMED_BALLOTS)
     session.flush()
+    _plan_demo_session(session, manager, plaza)
     certified = session.execute(sa.select(Consultation).where(Consultation.title == sede)).scalar_one_or_none()
     if certified is not None and certified.phase == Phase.CERTIFICATION:
         _certify_demo(session, certified.id)
+
+
+def _plan_demo_session(session: Session, manager: User, title: str) -> None:
+    """An in-person session of the open consultation, run by the demo facilitator, so that a
+    newcomer can open it on the tablet app (/facilitacion/) and check in a representative by RUT."""
+    from datetime import timedelta
+
+    from participa.consultations.models import Consultation
+    from participa.facilitation import operations as facilitation
+    from participa.facilitation.models import InPersonSession
+
+    consultation = session.execute(sa.select(Consultation).where(Consultation.title == title)).scalar_one_or_none()
+    facilitator = session.execute(sa.select(User).where(User.email == "facilita@demo.participa.cl")).scalar()
+    if consultation is None or facilitator is None:
+        return
+    if session.execute(sa.select(InPersonSession.id).where(InPersonSession.consultation_id == consultation.id)).first():
+        return
+    now = utcnow()
+    facilitation.plan_session(
+        session,
+        actor=manager,
+        consultation=consultation,
+        plan=facilitation.SessionPlan(
+            place="Sede Junta de Vecinos Villa Esperanza, Renca",
+            comuna_cut=13128,
+            starts_at=now - timedelta(hours=1),
+            ends_at=min(now + timedelta(days=7), consultation.voting_ends_at),
+            facilitator_id=facilitator.id,
+        ),
+    )
 
 
 def _certify_demo(session: Session, consultation_id: int) -> None:

@@ -127,3 +127,23 @@ def test_streaming_a_download_gives_its_database_connection_back(demo_app: Flask
         assert client.get(f"/consultas/{consultation_id}/{name}").status_code == 200
         assert pool.checkedout() == 0, name
     assert client.get(f"/consultas/{consultation_id}/resultado").status_code == 200
+
+
+def test_the_demo_facilitator_can_open_a_session_and_check_in_the_demo_representative(demo_app: Flask) -> None:
+    from participa.accounts.models import User
+    from participa.core.db import utcnow
+    from participa.facilitation import operations, rules
+    from participa.facilitation.models import InPersonSession
+
+    with demo_app.app_context():
+        session = db.session()
+        row = session.execute(sa.select(InPersonSession)).scalar_one()
+        assert session.get(Consultation, row.consultation_id).phase == "voting"
+        facilitator = session.execute(sa.select(User).where(User.email == "facilita@demo.participa.cl")).scalar_one()
+        package = operations.open_session(
+            session, actor=facilitator, row=row, device="demo", now=utcnow(), secret_key="demo-test"
+        )
+        rosa = rules.rut_hash(package["salt"], "16000001-5")  # the RUT the README gives for Rosa
+        assert sum(rosa in entry["representatives"] for entry in package["roll"]) == 2
+        session.rollback()
+        db.session.remove()
