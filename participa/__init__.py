@@ -27,6 +27,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     celery.init_app(app)
     web.init_app(app)
 
+    _register_blueprints(app)
+
+    # Task modules, so that workers know every task by name.
+    import participa.accounts.tasks
+    import participa.audit.tasks
+    import participa.certification.tasks
+    import participa.consultations.tasks
+    import participa.core.tasks
+    import participa.mail.tasks
+    import participa.projects.tasks
+    import participa.proposals.tasks
+    import participa.registry.tasks
+    import participa.voting.tasks  # noqa: F401
+    from participa.cli import register_commands
+
+    register_commands(app)
+    from participa.core.proxy import TrustedProxies
+
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's pages, and the sign-in manager."""
     from participa.accounts.blueprint import bp as accounts_bp
     from participa.accounts.blueprint import init_login
     from participa.admin.blueprint import bp as admin_bp
@@ -57,22 +81,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         proposals_bp,
     ):
         app.register_blueprint(blueprint)
-
-    # Task modules, so that workers know every task by name.
-    import participa.accounts.tasks
-    import participa.audit.tasks
-    import participa.certification.tasks
-    import participa.consultations.tasks
-    import participa.core.tasks
-    import participa.mail.tasks
-    import participa.projects.tasks
-    import participa.proposals.tasks
-    import participa.registry.tasks
-    import participa.voting.tasks  # noqa: F401
-    from participa.cli import register_commands
-
-    register_commands(app)
-    from participa.core.proxy import TrustedProxies
-
-    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
-    return app

@@ -344,17 +344,10 @@ def _load_demo_consultation(session: Session) -> None:
     and a certificate without acting as a manager or certifier. Idempotent by the
     consultations' titles."""
     from datetime import timedelta
-    from decimal import Decimal
-
-    from flask import current_app
 
     from participa.commitments.models import Commitment
-    from participa.consultations import operations as consultations
     from participa.consultations.models import Consultation
     from participa.consultations.rules import Phase
-    from participa.registry.models import Organisation, Representation
-    from participa.voting import operations as voting
-    from participa.voting.models import Ballot
 
     staff = session.execute(sa.select(User).where(User.email == "municipal@demo.participa.cl")).scalar()
     manager = session.execute(sa.select(User).where(User.email == "gestora@demo.participa.cl")).scalar()
@@ -362,70 +355,12 @@ def _load_demo_consultation(session: Session) -> None:
     if staff is None or manager is None or commitment is None:
         return
     now = utcnow()
-
-    def consultation(
-        title: str, description: str, project: Any, opens: Any, closes: Any, scheme: dict, secrecy: str
-    ) -> Consultation:
-        created = consultations.create_consultation(
-            session,
-            actor=manager,
-            data=consultations.ConsultationData(
-                title=title,
-                description=description,
-                participation_level="binding",
-                project_ids=[project.id],
-                information_at=opens - timedelta(days=6),
-                proposals_at=opens - timedelta(days=4),
-                voting_at=opens,
-                voting_ends_at=closes,
-                electorate_comunas=[13128],
-                electorate_types=[],
-                cutoff_date=(opens - timedelta(days=1)).date(),
-                weight_scheme=scheme,
-                quorum=Decimal("0.3"),
-                majority=(1, 2),
-                majority_strict=True,
-                abstentions_in_majority=False,
-                revote_policy="last",
-                secrecy=secrecy,
-            ),
-        )
-        for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
-            consultations.change_phase(session, actor=manager, consultation=created, target=target, now=now)
-        consultations.freeze_roll(session, created.id)
-        consultations.compute_power_index(session, created.id)
-        return created
-
-    def vote_and_close(closed: Consultation, ballots: list[tuple[int, int, str]]) -> None:
-        for number, hours, choice in ballots:
-            organisation = session.execute(
-                sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))
-            ).scalar_one()
-            person = session.execute(
-                sa.select(User)
-                .join(Representation, Representation.user_id == User.id)
-                .where(Representation.organisation_id == organisation.id, Representation.status == "approved")
-                .order_by(User.id)
-                .limit(1)
-            ).scalar_one()
-            cast_at = closed.voting_at + timedelta(hours=hours)
-            ballot = voting.cast_ballot(
-                session,
-                actor=person,
-                consultation=closed,
-                organisation_id=organisation.id,
-                answers={q.id: choice for q in closed.questions},
-                now=cast_at,
-                secret_key=current_app.config["SECRET_KEY"],
-            )
-            session.execute(sa.update(Ballot).where(Ballot.id == ballot.id).values(receipt_mailed_at=cast_at))
-        consultations.change_phase(session, actor=manager, consultation=closed, target=Phase.COUNTING, now=now)
-        voting.close_consultation(session, closed.id)
-
     titles = set(session.execute(sa.select(Consultation.title)).scalars())
     plaza = "Plaza activa Villa Esperanza (demostración)"
     if plaza not in titles:
-        consultation(
+        _demo_consultation(
+            session,
+            manager,
             plaza,
             "Consulta vinculante de demostración a las organizaciones de Renca, abierta para votar.",
             _demo_project(session, staff, commitment, PLAZA),
@@ -436,7 +371,9 @@ def _load_demo_consultation(session: Session) -> None:
         )
     luminarias = "Luminarias LED en pasajes de Renca (demostración, voto secreto)"
     if luminarias not in titles:
-        closed = consultation(
+        closed = _demo_consultation(
+            session,
+            manager,
             luminarias,
             "Consulta vinculante cerrada, con voto secreto: se publican los totales y los comprobantes.",
             _demo_project(session, staff, commitment, LUMINARIAS),
@@ -445,10 +382,27 @@ def _load_demo_consultation(session: Session) -> None:
             {"base": "equal", "territorial": None, "cap_share": None},
             "secret",
         )
-        vote_and_close(closed, SECRET_BALLOTS)
+        _vote_and_close(session, manager, closed, SECRET_BALLOTS)
     sede = "Sede social Cerro Colorado (demostración, voto nominal)"
+    _load_demo_named(session, manager, staff, commitment, titles, sede)
+    session.flush()
+    _plan_demo_session(session, manager, plaza)
+    certified = session.execute(sa.select(Consultation).where(Consultation.title == sede)).scalar_one_or_none()
+    if certified is not None and certified.phase == Phase.CERTIFICATION:
+        _certify_demo(session, certified.id)
+
+
+def _load_demo_named(
+    session: Session, manager: User, staff: User, commitment: Any, titles: set[str], sede: str
+) -> None:
+    """The closed consultation with a named ballot (certified by the caller)."""
+    from datetime import timedelta
+
+    now = utcnow()
     if sede not in titles:
-        closed = consultation(
+        closed = _demo_consultation(
+            session,
+            manager,
             sede,
             "Consulta vinculante cerrada, con voto nominal: se publica el voto de cada organización.",
             _demo_project(session, staff, commitment, SEDE),
@@ -462,12 +416,94 @@ def _load_demo_consultation(session: Session) -> None:
             },
             "named",
         )
-        vote_and_close(closed, NAMED_BALLOTS)
-    session.flush()
-    _plan_demo_session(session, manager, plaza)
-    certified = session.execute(sa.select(Consultation).where(Consultation.title == sede)).scalar_one_or_none()
-    if certified is not None and certified.phase == Phase.CERTIFICATION:
-        _certify_demo(session, certified.id)
+        _vote_and_close(session, manager, closed, NAMED_BALLOTS)
+
+
+def _demo_consultation(
+    session: Session,
+    manager: User,
+    title: str,
+    description: str,
+    project: Any,
+    opens: Any,
+    closes: Any,
+    scheme: dict,
+    secrecy: str,
+) -> Any:
+    """A binding consultation of Renca on one project, walked to voting with its roll frozen."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from participa.consultations import operations as consultations
+    from participa.consultations.rules import Phase
+
+    now = utcnow()
+    created = consultations.create_consultation(
+        session,
+        actor=manager,
+        data=consultations.ConsultationData(
+            title=title,
+            description=description,
+            participation_level="binding",
+            project_ids=[project.id],
+            information_at=opens - timedelta(days=6),
+            proposals_at=opens - timedelta(days=4),
+            voting_at=opens,
+            voting_ends_at=closes,
+            electorate_comunas=[13128],
+            electorate_types=[],
+            cutoff_date=(opens - timedelta(days=1)).date(),
+            weight_scheme=scheme,
+            quorum=Decimal("0.3"),
+            majority=(1, 2),
+            majority_strict=True,
+            abstentions_in_majority=False,
+            revote_policy="last",
+            secrecy=secrecy,
+        ),
+    )
+    for target in (Phase.INFORMATION, Phase.PROPOSALS, Phase.VOTING):
+        consultations.change_phase(session, actor=manager, consultation=created, target=target, now=now)
+    consultations.freeze_roll(session, created.id)
+    consultations.compute_power_index(session, created.id)
+    return created
+
+
+def _vote_and_close(session: Session, manager: User, closed: Any, ballots: list[tuple[int, int, str]]) -> None:
+    """The demo organisations' ballots, then the close, as a worker would run it."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from participa.consultations import operations as consultations
+    from participa.consultations.rules import Phase
+    from participa.registry.models import Organisation, Representation
+    from participa.voting import operations as voting
+    from participa.voting.models import Ballot
+
+    now = utcnow()
+    for number, hours, choice in ballots:
+        organisation = session.execute(sa.select(Organisation).where(Organisation.rut.like(f"{number}-_"))).scalar_one()
+        person = session.execute(
+            sa.select(User)
+            .join(Representation, Representation.user_id == User.id)
+            .where(Representation.organisation_id == organisation.id, Representation.status == "approved")
+            .order_by(User.id)
+            .limit(1)
+        ).scalar_one()
+        cast_at = closed.voting_at + timedelta(hours=hours)
+        ballot = voting.cast_ballot(
+            session,
+            actor=person,
+            consultation=closed,
+            organisation_id=organisation.id,
+            answers={q.id: choice for q in closed.questions},
+            now=cast_at,
+            secret_key=current_app.config["SECRET_KEY"],
+        )
+        session.execute(sa.update(Ballot).where(Ballot.id == ballot.id).values(receipt_mailed_at=cast_at))
+    consultations.change_phase(session, actor=manager, consultation=closed, target=Phase.COUNTING, now=now)
+    voting.close_consultation(session, closed.id)
 
 
 def _plan_demo_session(session: Session, manager: User, title: str) -> None:

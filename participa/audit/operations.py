@@ -75,6 +75,23 @@ class SealResult:
     sealed: int
 
 
+def _final_unsealed_events(session: Session, cursor_txid: int, cursor_id: int) -> sa.Select[tuple[AuditEvent]]:
+    """On PostgreSQL: the unsealed events after the cursor whose transaction can no longer be
+    running (below the snapshot's xmin), or that come from before a restore, in transaction
+    order (see :func:`seal`)."""
+    xmin, current = session.execute(
+        sa.text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint, (pg_current_xact_id()::text)::bigint")
+    ).one()
+    unsealed = ~sa.exists().where(AuditSeal.event_id == AuditEvent.id)
+    after_cursor = sa.tuple_(AuditEvent.txid, AuditEvent.id) > sa.tuple_(sa.literal(cursor_txid), sa.literal(cursor_id))
+    final = sa.or_(AuditEvent.txid < xmin, AuditEvent.txid > current)  # done here, or before a restore
+    if current < cursor_txid:  # restored into a cluster whose ids restarted below the cursor
+        candidates = sa.or_(after_cursor, sa.and_(AuditEvent.id > cursor_id, AuditEvent.txid < xmin))
+    else:
+        candidates = after_cursor
+    return sa.select(AuditEvent).where(candidates, final, unsealed).order_by(AuditEvent.txid, AuditEvent.id)
+
+
 def seal(session: Session) -> SealResult:
     """Seal committed, unsealed events into one new block. Safe to run concurrently and to
     re-run: a second sealer skips while the first holds the lock, and the cursor stored in each
@@ -98,25 +115,10 @@ def seal(session: Session) -> SealResult:
     last = latest_block(session)
     cursor_txid = last.cursor_txid if last else 0
     cursor_id = last.cursor_event_id if last else 0
-    query = sa.select(AuditEvent)
     if postgres:
-        xmin, current = session.execute(
-            sa.text(
-                "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint, (pg_current_xact_id()::text)::bigint"
-            )
-        ).one()
-        unsealed = ~sa.exists().where(AuditSeal.event_id == AuditEvent.id)
-        after_cursor = sa.tuple_(AuditEvent.txid, AuditEvent.id) > sa.tuple_(
-            sa.literal(cursor_txid), sa.literal(cursor_id)
-        )
-        final = sa.or_(AuditEvent.txid < xmin, AuditEvent.txid > current)  # done here, or before a restore
-        if current < cursor_txid:  # restored into a cluster whose ids restarted below the cursor
-            candidates = sa.or_(after_cursor, sa.and_(AuditEvent.id > cursor_id, AuditEvent.txid < xmin))
-        else:
-            candidates = after_cursor
-        query = query.where(candidates, final, unsealed).order_by(AuditEvent.txid, AuditEvent.id)
+        query = _final_unsealed_events(session, cursor_txid, cursor_id)
     else:
-        query = query.where(AuditEvent.id > cursor_id).order_by(AuditEvent.id)
+        query = sa.select(AuditEvent).where(AuditEvent.id > cursor_id).order_by(AuditEvent.id)
     events = list(session.execute(query.limit(SEAL_BATCH)).scalars())
     if not events:
         return SealResult(None, 0)

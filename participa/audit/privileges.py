@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,15 +75,9 @@ def check_role_name(role: str) -> None:
         raise PrivilegeError(f"nombre de rol no válido: {role!r} (minúsculas, dígitos y '_')")
 
 
-def grant_app_role(connection: sa.Connection, role: str) -> GrantResult:
-    """Give ``role`` what the application needs in the current schema, and no more on the audit
-    tables. Idempotent, and it converges: whatever the role held before, afterwards it holds
-    SELECT, INSERT, UPDATE, DELETE on the application's tables, SELECT and INSERT on the audit
-    and certification tables, SELECT on alembic_version, USAGE and SELECT on the sequences and EXECUTE on the
-    functions. Run it as the owner of the schema, in one transaction."""
-    check_role_name(role)
-    if connection.dialect.name != "postgresql":
-        raise PrivilegeError("solo PostgreSQL tiene roles")
+def _grant_facts(connection: sa.Connection, role: str) -> Any:
+    """Who is asking and for whom, refused when the role is missing, a superuser or the owner
+    (or inherits from it), or when the caller does not own the tables."""
     facts = connection.execute(
         sa.text(
             "SELECT current_schema() AS schema, current_user AS me, current_database() AS db, "
@@ -106,6 +101,19 @@ def grant_app_role(connection: sa.Connection, role: str) -> GrantResult:
         raise PrivilegeError(f"el rol {role} es (o hereda de) {facts.audit_owner}, el dueño: use un rol distinto")
     if facts.audit_owner != facts.me and not facts.me_super:
         raise PrivilegeError(f"ejecute este comando como {facts.audit_owner}, el dueño de las tablas")
+    return facts
+
+
+def grant_app_role(connection: sa.Connection, role: str) -> GrantResult:
+    """Give ``role`` what the application needs in the current schema, and no more on the audit
+    tables. Idempotent, and it converges: whatever the role held before, afterwards it holds
+    SELECT, INSERT, UPDATE, DELETE on the application's tables, SELECT and INSERT on the audit
+    and certification tables, SELECT on alembic_version, USAGE and SELECT on the sequences and EXECUTE on the
+    functions. Run it as the owner of the schema, in one transaction."""
+    check_role_name(role)
+    if connection.dialect.name != "postgresql":
+        raise PrivilegeError("solo PostgreSQL tiene roles")
+    facts = _grant_facts(connection, role)
 
     def q(name: str) -> str:
         return connection.dialect.identifier_preparer.quote(name)

@@ -164,70 +164,73 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def _type_table_problems(table: Any, base: Any) -> list[str]:
+    if table is None:
+        return ["missing_type_table"] if base == "by_type" else []
+    if not isinstance(table, Mapping):
+        return ["bad_type_table"]
+    found = []
+    for org_type, value in table.items():
+        if org_type not in ORG_TYPES:
+            found.append("unknown_org_type")
+        found.extend(_weight_problems(value))
+    return found
+
+
+def _bands_problems(bands: Any, base: Any) -> list[str]:
+    if bands is None:
+        return ["missing_bands"] if base == "membership_bands" else []
+    if not isinstance(bands, list | tuple) or not bands:
+        return ["bad_bands"]
+    found: list[str] = []
+    bounds: list[int] = []
+    for band in bands:
+        if not isinstance(band, list | tuple) or len(band) != 2 or not _is_count(band[0]):
+            found.append("bad_bands")
+            continue
+        bounds.append(band[0])
+        found.extend(_weight_problems(band[1]))
+    if bounds and len(bounds) == len(bands):
+        if bounds[0] != 0:
+            found.append("bands_not_from_zero")
+        if any(later <= earlier for earlier, later in pairwise(bounds)):
+            found.append("bands_not_ascending")
+    return found
+
+
+def _territorial_problems(territorial: Any) -> list[str]:
+    if territorial is None:
+        return []
+    if not isinstance(territorial, Mapping) or set(territorial) != {"home", "elsewhere"}:
+        return ["bad_territorial"]
+    return [*_weight_problems(territorial["home"]), *_weight_problems(territorial["elsewhere"])]
+
+
+def _cap_problems(cap: Any) -> list[str]:
+    if cap is None:
+        return []
+    share = _parse_decimal(cap)
+    if share is None:
+        return ["not_a_decimal"]
+    return [] if Decimal(0) < share <= ONE else ["cap_out_of_range"]
+
+
 def validate_scheme(scheme: Any) -> list[str]:
     """Problem codes of a weight scheme (see SCHEME_PROBLEMS), each at most once, in the order
     found; an empty list means the scheme is valid. Parts the base does not use (a type table
     under "equal", say) are checked too, since the whole scheme is published."""
     if not isinstance(scheme, Mapping):
         return ["not_an_object"]
-    found: list[str] = []
-
-    def add(*codes: str) -> None:
-        found.extend(code for code in codes if code not in found)
-
-    if any(key not in SCHEME_KEYS for key in scheme):
-        add("unknown_key")
     base = scheme.get("base")
-    if not isinstance(base, str) or base not in BASES:
-        add("unknown_base")
-
-    table = scheme.get("type_table")
-    if table is None:
-        if base == "by_type":
-            add("missing_type_table")
-    elif not isinstance(table, Mapping):
-        add("bad_type_table")
-    else:
-        for org_type, value in table.items():
-            if org_type not in ORG_TYPES:
-                add("unknown_org_type")
-            add(*_weight_problems(value))
-
-    bands = scheme.get("bands")
-    if bands is None:
-        if base == "membership_bands":
-            add("missing_bands")
-    elif not isinstance(bands, list | tuple) or not bands:
-        add("bad_bands")
-    else:
-        bounds: list[int] = []
-        for band in bands:
-            if not isinstance(band, list | tuple) or len(band) != 2 or not _is_count(band[0]):
-                add("bad_bands")
-                continue
-            bounds.append(band[0])
-            add(*_weight_problems(band[1]))
-        if bounds and len(bounds) == len(bands):
-            if bounds[0] != 0:
-                add("bands_not_from_zero")
-            if any(later <= earlier for earlier, later in pairwise(bounds)):
-                add("bands_not_ascending")
-
-    territorial = scheme.get("territorial")
-    if territorial is not None:
-        if not isinstance(territorial, Mapping) or set(territorial) != {"home", "elsewhere"}:
-            add("bad_territorial")
-        else:
-            add(*_weight_problems(territorial["home"]), *_weight_problems(territorial["elsewhere"]))
-
-    cap = scheme.get("cap_share")
-    if cap is not None:
-        share = _parse_decimal(cap)
-        if share is None:
-            add("not_a_decimal")
-        elif not Decimal(0) < share <= ONE:
-            add("cap_out_of_range")
-    return found
+    codes = [
+        *(["unknown_key"] if any(key not in SCHEME_KEYS for key in scheme) else []),
+        *(["unknown_base"] if not isinstance(base, str) or base not in BASES else []),
+        *_type_table_problems(scheme.get("type_table"), base),
+        *_bands_problems(scheme.get("bands"), base),
+        *_territorial_problems(scheme.get("territorial")),
+        *_cap_problems(scheme.get("cap_share")),
+    ]
+    return list(dict.fromkeys(codes))
 
 
 def _require_valid(scheme: Mapping[str, Any]) -> None:

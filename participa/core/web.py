@@ -77,122 +77,148 @@ def plain_error(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors.html", status=status, title=title, message=message, plain=True), status
 
 
+def _number(value: Any) -> str:
+    return format_decimal(value) if value is not None else ""
+
+
+def _weight(value: Any) -> str:
+    """A weight with its six decimals, as the reader writes decimals (3,162278 in Spanish)."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal(Decimal(str(value)), format="#,##0.000000")
+
+
+def _iso_local(value: str | None) -> str:
+    """A UTC time written in ISO 8601 (as the public downloads carry it), shown in Santiago."""
+    return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else ""
+
+
+def _sanitised(value: str | None) -> Markup:
+    """Text stored as nh3 output (already HTML-escaped, no tags): shown as it is, not escaped
+    twice. Cleaned again on the way out, which changes nothing in sanitised text and keeps
+    anything else harmless."""
+    return Markup(nh3.clean(value or "", tags=set(), attributes={}, strip_comments=True))  # noqa: S704
+
+
+def _clp(value: Any) -> str:
+    """Pesos as Chileans write them: $1.234.567 (integers only)."""
+    if value is None:
+        return "—"
+    return "$" + f"{int(value):,}".replace(",", ".")
+
+
+def _local_datetime(value: Any, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def _globals() -> dict[str, Any]:
+    from participa.accounts.forms import LocaleForm
+    from participa.accounts.labels import role_label
+    from participa.core.i18n import select_locale
+
+    if not has_request_context():  # a worker rendering an e-mail
+        return {"role_label": role_label}
+    form = LocaleForm(formdata=None, locale=select_locale(), next=request.full_path.rstrip("?"))
+    return {"locale_form": form, "current_locale": select_locale(), "role_label": role_label}
+
+
+def _csrf_error(_error_: CSRFError) -> tuple[str, int]:
+    db.session.rollback()
+    return _error(
+        400,
+        _("El formulario expiró"),
+        _(
+            "Por seguridad, el formulario dejó de ser válido. Vuelva a la página anterior, "
+            "recárguela y envíe el formulario de nuevo. No se guardó ningún cambio."
+        ),
+    )
+
+
+def _forbidden(_e: Exception) -> tuple[str, int]:
+    return _error(403, _("Sin permiso"), _("Su cuenta no tiene permiso para ver esta página."))
+
+
+def _not_found(_e: Exception) -> tuple[str, int]:
+    return _error(404, _("Página no encontrada"), _("La dirección no existe o cambió."))
+
+
+def _too_large(_e: Exception) -> tuple[str, int]:
+    return _error(413, _("Archivo demasiado grande"), _("El archivo supera el tamaño permitido."))
+
+
+def _server_error(_e: Exception) -> tuple[str, int]:
+    g.plain_page = True  # before any translation: choosing the language must not read the account
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    return plain_error(
+        500,
+        _("Error interno"),
+        _("Algo falló de nuestro lado. No se guardó ningún cambio; intente de nuevo en unos minutos."),
+    )
+
+
+def _refused_by_database(error: sa.exc.DBAPIError) -> tuple[str, int]:
+    """A change the database refused that no form should have offered: the triggers that
+    keep a certified result's inputs unchanged (migration 0013) get a clear answer."""
+    if "certified" not in str(error.orig):
+        raise error  # anything else is a defect: the 500 page, as before
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    return _error(
+        409,
+        _("Consulta certificada"),
+        _("La consulta está certificada: nada de lo que produjo su resultado se puede cambiar."),
+    )
+
+
+def _database_unavailable(_e: Exception) -> tuple[str, int, dict[str, str]]:
+    """The database is down or unreachable: say so, in the reader's language, without
+    touching it again; the pool reconnects by itself once it is back (pool_pre_ping)."""
+    g.plain_page = True
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    body, status = plain_error(
+        503,
+        _("Servicio no disponible por un momento"),
+        _(
+            "No podemos comunicarnos con nuestra base de datos en este momento. Espere un minuto y "
+            "vuelva a intentarlo. Si estaba votando, revise después en «Mis votos» si su voto quedó "
+            "registrado; si no está, vote de nuevo."
+        ),
+    )
+    return body, status, {"Retry-After": "30"}
+
+
+FILTERS = {
+    "number": _number,
+    "weight": _weight,
+    "iso_local": _iso_local,
+    "sanitised": _sanitised,
+    "clp": _clp,
+    "local_datetime": _local_datetime,
+}
+ERROR_HANDLERS = (
+    (CSRFError, _csrf_error),
+    (403, _forbidden),
+    (404, _not_found),
+    (413, _too_large),
+    (500, _server_error),
+    (sa.exc.IntegrityError, _refused_by_database),
+    (sa.exc.ProgrammingError, _refused_by_database),
+    (sa.exc.OperationalError, _database_unavailable),
+    (sa.exc.InterfaceError, _database_unavailable),
+    (sa.exc.TimeoutError, _database_unavailable),
+)
+
+
 def init_app(app: Flask) -> None:
+    """Ids in addresses, template filters and globals, and the error pages, in the reader's
+    language (a database that refused or is unreachable included)."""
     app.url_map.converters["int"] = IdConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-    @app.template_filter("number")
-    def _number(value: Any) -> str:
-        return format_decimal(value) if value is not None else ""
-
-    @app.template_filter("weight")
-    def _weight(value: Any) -> str:
-        """A weight with its six decimals, as the reader writes decimals (3,162278 in Spanish)."""
-        if value is None or value == "":
-            return "—"
-        return format_decimal(Decimal(str(value)), format="#,##0.000000")
-
-    @app.template_filter("iso_local")
-    def _iso_local(value: str | None) -> str:
-        """A UTC time written in ISO 8601 (as the public downloads carry it), shown in Santiago."""
-        return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00"))) if value else ""
-
-    @app.template_filter("sanitised")
-    def _sanitised(value: str | None) -> Markup:
-        """Text stored as nh3 output (already HTML-escaped, no tags): shown as it is, not escaped
-        twice. Cleaned again on the way out, which changes nothing in sanitised text and keeps
-        anything else harmless."""
-        return Markup(nh3.clean(value or "", tags=set(), attributes={}, strip_comments=True))  # noqa: S704
-
-    @app.template_filter("clp")
-    def _clp(value: Any) -> str:
-        """Pesos as Chileans write them: $1.234.567 (integers only)."""
-        if value is None:
-            return "—"
-        return "$" + f"{int(value):,}".replace(",", ".")
-
-    @app.template_filter("local_datetime")
-    def _local_datetime(value: Any, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else ""
-
-    @app.context_processor
-    def _globals() -> dict[str, Any]:
-        from participa.accounts.forms import LocaleForm
-        from participa.accounts.labels import role_label
-        from participa.core.i18n import select_locale
-
-        if not has_request_context():  # a worker rendering an e-mail
-            return {"role_label": role_label}
-        form = LocaleForm(formdata=None, locale=select_locale(), next=request.full_path.rstrip("?"))
-        return {"locale_form": form, "current_locale": select_locale(), "role_label": role_label}
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(_error_: CSRFError) -> tuple[str, int]:
-        db.session.rollback()
-        return _error(
-            400,
-            _("El formulario expiró"),
-            _(
-                "Por seguridad, el formulario dejó de ser válido. Vuelva a la página anterior, "
-                "recárguela y envíe el formulario de nuevo. No se guardó ningún cambio."
-            ),
-        )
-
-    @app.errorhandler(403)
-    def _forbidden(_e: Exception) -> tuple[str, int]:
-        return _error(403, _("Sin permiso"), _("Su cuenta no tiene permiso para ver esta página."))
-
-    @app.errorhandler(404)
-    def _not_found(_e: Exception) -> tuple[str, int]:
-        return _error(404, _("Página no encontrada"), _("La dirección no existe o cambió."))
-
-    @app.errorhandler(413)
-    def _too_large(_e: Exception) -> tuple[str, int]:
-        return _error(413, _("Archivo demasiado grande"), _("El archivo supera el tamaño permitido."))
-
-    @app.errorhandler(500)
-    def _server_error(_e: Exception) -> tuple[str, int]:
-        g.plain_page = True  # before any translation: choosing the language must not read the account
-        with contextlib.suppress(Exception):
-            db.session.rollback()
-        return plain_error(
-            500,
-            _("Error interno"),
-            _("Algo falló de nuestro lado. No se guardó ningún cambio; intente de nuevo en unos minutos."),
-        )
-
-    @app.errorhandler(sa.exc.IntegrityError)
-    @app.errorhandler(sa.exc.ProgrammingError)
-    def _refused_by_database(error: sa.exc.DBAPIError) -> tuple[str, int]:
-        """A change the database refused that no form should have offered: the triggers that
-        keep a certified result's inputs unchanged (migration 0013) get a clear answer."""
-        if "certified" not in str(error.orig):
-            raise error  # anything else is a defect: the 500 page, as before
-        with contextlib.suppress(Exception):
-            db.session.rollback()
-        return _error(
-            409,
-            _("Consulta certificada"),
-            _("La consulta está certificada: nada de lo que produjo su resultado se puede cambiar."),
-        )
-
-    @app.errorhandler(sa.exc.OperationalError)
-    @app.errorhandler(sa.exc.InterfaceError)
-    @app.errorhandler(sa.exc.TimeoutError)
-    def _database_unavailable(_e: Exception) -> tuple[str, int, dict[str, str]]:
-        """The database is down or unreachable: say so, in the reader's language, without
-        touching it again; the pool reconnects by itself once it is back (pool_pre_ping)."""
-        g.plain_page = True
-        with contextlib.suppress(Exception):
-            db.session.rollback()
-        body, status = plain_error(
-            503,
-            _("Servicio no disponible por un momento"),
-            _(
-                "No podemos comunicarnos con nuestra base de datos en este momento. Espere un minuto y "
-                "vuelva a intentarlo. Si estaba votando, revise después en «Mis votos» si su voto quedó "
-                "registrado; si no está, vote de nuevo."
-            ),
-        )
-        return body, status, {"Retry-After": "30"}
+    for name, function in FILTERS.items():
+        app.add_template_filter(function, name)
+    app.context_processor(_globals)
+    for error, handler in ERROR_HANDLERS:
+        app.register_error_handler(error, handler)

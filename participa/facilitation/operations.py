@@ -100,24 +100,19 @@ def plan_session(session: Session, *, actor: User, consultation: Consultation, p
     return row
 
 
+def _sessions(session: Session, condition: sa.ColumnElement[bool]) -> list[InPersonSession]:
+    query = sa.select(InPersonSession).where(condition).order_by(InPersonSession.starts_at, InPersonSession.id)
+    return list(session.execute(query).scalars())
+
+
 def sessions_of(session: Session, consultation_id: int) -> list[InPersonSession]:
-    return list(
-        session.execute(
-            sa.select(InPersonSession)
-            .where(InPersonSession.consultation_id == consultation_id)
-            .order_by(InPersonSession.starts_at, InPersonSession.id)
-        ).scalars()
-    )
+    """A consultation's sessions, by start."""
+    return _sessions(session, InPersonSession.consultation_id == consultation_id)
 
 
 def sessions_for_facilitator(session: Session, user: User) -> list[InPersonSession]:
-    return list(
-        session.execute(
-            sa.select(InPersonSession)
-            .where(InPersonSession.facilitator_id == user.id)
-            .order_by(InPersonSession.starts_at, InPersonSession.id)
-        ).scalars()
-    )
+    """The sessions this person runs, by start."""
+    return _sessions(session, InPersonSession.facilitator_id == user.id)
 
 
 def revoke_token(session: Session, *, actor: User, row: InPersonSession, now: datetime) -> None:

@@ -4,7 +4,7 @@ workers (DESIGN §4, §5)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -100,14 +100,7 @@ def ballot_facts(
             .distinct()
         ).scalars()
     )
-    voted = bool(channels) and (
-        session.execute(
-            sa.select(Vote.id)
-            .where(Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id, Vote.effective)
-            .limit(1)
-        ).first()
-        is not None
-    )
+    voted = bool(channels) and session.execute(_effective_votes(organisation_id, answers).limit(1)).first() is not None
     return SimpleNamespace(
         phase=consultation.phase,
         roll_frozen_at=consultation.roll_frozen_at,
@@ -167,6 +160,33 @@ class InPersonMark:
     late_sync: bool
 
 
+def _effective_votes(organisation_id: int, question_ids: Collection[int]) -> sa.Select[tuple[Vote]]:
+    """The organisation's effective votes on these questions: by question and organisation, the
+    unique index of effective votes, however many votes the consultation holds."""
+    return sa.select(Vote).where(
+        Vote.question_id.in_(list(question_ids)), Vote.organisation_id == organisation_id, Vote.effective
+    )
+
+
+def _supersede(session: Session, organisation_id: int, question_ids: Collection[int], at: datetime) -> int:
+    """Mark the organisation's effective votes on these questions superseded (kept, never
+    deleted); returns how many."""
+    previous = list(session.execute(_effective_votes(organisation_id, question_ids)).scalars())
+    for vote in previous:
+        vote.effective = False
+        vote.superseded_at = at
+    session.flush()
+    return len(previous)
+
+
+def _mark_in_person(ballot: Ballot, mark: InPersonMark) -> dict[str, Any]:
+    """Copy the in-person marks onto the ballot; returns what its audit event adds."""
+    ballot.channel = "in_person"
+    ballot.session_id, ballot.client_uuid, ballot.device_seq = mark.session_id, mark.client_uuid, mark.device_seq
+    ballot.device_time, ballot.content_sha256, ballot.late_sync = mark.device_time, mark.content_sha256, mark.late_sync
+    return {"session": mark.session_id, "late_sync": mark.late_sync}
+
+
 def record_ballot(
     session: Session,
     *,
@@ -186,36 +206,18 @@ def record_ballot(
     ballot and how many votes it superseded. The choice and the receipt code stay out of the
     audit log (DESIGN §4: the code is the organisation's secret, and under a secret ballot
     nothing pairs it with a choice)."""
-    previous = list(
-        session.execute(
-            sa.select(Vote).where(
-                Vote.question_id.in_(list(answers)), Vote.organisation_id == organisation_id, Vote.effective
-            )
-        ).scalars()
-    )
-    for vote in previous:
-        vote.effective = False
-        vote.superseded_at = at
-    session.flush()
+    superseded = _supersede(session, organisation_id, answers, at)
     ballot = Ballot(
         consultation_id=consultation.id,
         organisation_id=organisation_id,
         cast_by_id=cast_by_id,
         cast_at=at,
-        channel="online" if in_person is None else "in_person",
+        channel="online",
         receipt_code=receipt_code,
         tracker=rules.tracker_of(receipt_code),
         submission=submission,
     )
-    payload: dict[str, Any] = {"organisation": organisation_id, "superseded": len(previous)}
-    if in_person is not None:
-        ballot.session_id = in_person.session_id
-        ballot.client_uuid = in_person.client_uuid
-        ballot.device_seq = in_person.device_seq
-        ballot.device_time = in_person.device_time
-        ballot.content_sha256 = in_person.content_sha256
-        ballot.late_sync = in_person.late_sync
-        payload |= {"session": in_person.session_id, "late_sync": in_person.late_sync}
+    marks = _mark_in_person(ballot, in_person) if in_person is not None else {}
     ballot.votes = [
         Vote(consultation_id=consultation.id, question_id=q, organisation_id=organisation_id, choice=c)
         for q, c in sorted(answers.items())
@@ -230,9 +232,9 @@ def record_ballot(
         actor=actor,
         object_type="consultation",
         object_id=consultation.id,
-        payload={"ballot": ballot.id, **payload},
+        payload={"ballot": ballot.id, "organisation": organisation_id, "superseded": superseded, **marks},
     )
-    return ballot, len(previous)
+    return ballot, superseded
 
 
 def receipt_for(
@@ -331,58 +333,79 @@ def cast_online(
 
     The person is checked here, not before (still active, session not ended): the confirm step
     of an online vote is the platform's busiest request, so on PostgreSQL everything, checks and
-    writes, is one call to the database function ``cast_online_ballot`` (migration 0009), made
-    in autocommit when ``session`` has no transaction yet (:func:`participa.core.db.statement_connection`):
-    the ballot is then committed when this returns. Elsewhere the same rules run through
-    :func:`cast_ballot` in the session's transaction. Refusals raise :class:`VotingError` with
-    the same codes, plus ``signed_out``, ``not_found`` (no such consultation, or a draft) and
-    ``duplicate`` (this ``submission`` token already cast a ballot: nothing new is written).
-    Two ballots of one organisation at the same instant: the database function does not wait
-    for the first, the unique index of effective votes refuses the second (``concurrent``).
-    The receipt e-mail is queued by a worker (task ``voting.mail_receipts``)."""
+    writes, is one call to the database function ``cast_online_ballot`` (generated from the cast
+    rules, :mod:`participa.voting.sql`), made in autocommit when ``session`` has no transaction
+    yet (:func:`participa.core.db.statement_connection`): the ballot is then committed when this
+    returns. Elsewhere the same rules run through :func:`cast_ballot` in the session's
+    transaction. Refusals raise :class:`VotingError` with the same codes, plus ``signed_out``,
+    ``not_found`` (no such consultation, or a draft) and ``duplicate`` (this ``submission``
+    token already cast a ballot: nothing new is written). Two ballots of one organisation at the
+    same instant: the database function does not wait for the first, the unique index of
+    effective votes refuses the second (``concurrent``). The receipt e-mail is queued by a
+    worker (task ``voting.mail_receipts``)."""
+    ballot = OnlineBallot(user_id, session_version, consultation_id, organisation_id, answers, now, submission)
     if session.get_bind().dialect.name != "postgresql":
-        user = session.get(User, user_id)
-        if user is None or not user.active or user.session_version != session_version:
-            raise VotingError("signed_out")
-        consultation = session.get(Consultation, consultation_id)
-        if consultation is None or consultation.phase == Phase.DRAFT:
-            raise VotingError("not_found")
-        return cast_ballot(
-            session,
-            actor=user,
-            consultation=consultation,
-            organisation_id=organisation_id,
-            answers=answers,
-            now=now,
-            secret_key=secret_key,
-            submission=submission,
-        ).receipt_code
+        return _cast_in_the_session(session, ballot, secret_key)
+    return _cast_in_the_database(session, ballot, secret_key)
+
+
+@dataclass(frozen=True)
+class OnlineBallot:
+    """An online ballot as the confirm step posts it."""
+
+    user_id: int
+    session_version: int
+    consultation_id: int
+    organisation_id: int
+    answers: Mapping[int, str]
+    now: datetime
+    submission: str | None
+
+
+def _cast_in_the_session(session: Session, ballot: OnlineBallot, secret_key: str) -> str:
+    user = session.get(User, ballot.user_id)
+    if user is None or not user.active or user.session_version != ballot.session_version:
+        raise VotingError("signed_out")
+    consultation = session.get(Consultation, ballot.consultation_id)
+    if consultation is None or consultation.phase == Phase.DRAFT:
+        raise VotingError("not_found")
+    return cast_ballot(
+        session,
+        actor=user,
+        consultation=consultation,
+        organisation_id=ballot.organisation_id,
+        answers=ballot.answers,
+        now=ballot.now,
+        secret_key=secret_key,
+        submission=ballot.submission,
+    ).receipt_code
+
+
+def _cast_in_the_database(session: Session, ballot: OnlineBallot, secret_key: str) -> str:
     receipt = receipt_for(
         secret_key,
-        consultation_id=consultation_id,
-        organisation_id=organisation_id,
-        user_id=user_id,
-        answers=answers,
-        now=now,
+        consultation_id=ballot.consultation_id,
+        organisation_id=ballot.organisation_id,
+        user_id=ballot.user_id,
+        answers=ballot.answers,
+        now=ballot.now,
     )
-    ordered = sorted(answers.items())
+    ordered = sorted(ballot.answers.items())
+    values = {
+        "consultation": ballot.consultation_id,
+        "organisation": ballot.organisation_id,
+        "user": ballot.user_id,
+        "version": ballot.session_version,
+        "questions": [q for q, _ in ordered],
+        "choices": [c for _, c in ordered],
+        "now": ballot.now,
+        "receipt": receipt,
+        "tracker": rules.tracker_of(receipt),
+        "submission": ballot.submission,
+    }
     try:
         with statement_connection(session) as connection:
-            status = connection.execute(
-                _CAST_ONLINE_BALLOT,
-                {
-                    "consultation": consultation_id,
-                    "organisation": organisation_id,
-                    "user": user_id,
-                    "version": session_version,
-                    "questions": [q for q, _ in ordered],
-                    "choices": [c for _, c in ordered],
-                    "now": now,
-                    "receipt": receipt,
-                    "tracker": rules.tracker_of(receipt),
-                    "submission": submission,
-                },
-            ).scalar_one()
+            status = connection.execute(_CAST_ONLINE_BALLOT, values).scalar_one()
     except IntegrityError as error:
         raise VotingError(_integrity_code(error)) from error
     if status != "ok":
@@ -489,11 +512,13 @@ class OwnBallot:
     choices: list[tuple[str, str]] | None
 
 
-def ballots_for_representative(session: Session, user: User) -> list[tuple[Organisation, list[OwnBallot]]]:
-    """Every ballot of each organisation the person represents now, newest first, with its
-    status; the choices of the ballots cast while the person was authorised for it. Nobody
-    else sees a choice on the web (DESIGN §4)."""
-    periods: dict[int, list[tuple[datetime | None, datetime | None]]] = {}
+Periods = dict[int, list[tuple[datetime | None, datetime | None]]]
+
+
+def _represented(session: Session, user: User) -> tuple[Periods, list[Organisation]]:
+    """Every period in which the person represented each organisation, and the organisations
+    they represent now, by name."""
+    periods: Periods = {}
     current: list[Organisation] = []
     for representation in session.execute(
         sa.select(Representation).where(Representation.user_id == user.id).order_by(Representation.id)
@@ -504,6 +529,29 @@ def ballots_for_representative(session: Session, user: User) -> list[tuple[Organ
         if representation.status == "approved" and representation.organisation not in current:
             current.append(representation.organisation)
     current.sort(key=lambda org: org.legal_name)
+    return periods, current
+
+
+def _answers_of(session: Session, ballot_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """The (project, choice) answers of these ballots, in the questions' order."""
+    answers: dict[int, list[tuple[str, str]]] = {}
+    if ballot_ids:
+        for ballot_id, title, choice in session.execute(
+            sa.select(Vote.ballot_id, Project.title, Vote.choice)
+            .join(Question, Question.id == Vote.question_id)
+            .join(Project, Project.id == Question.project_id)
+            .where(Vote.ballot_id.in_(ballot_ids))
+            .order_by(Vote.ballot_id, Question.position, Question.id)
+        ):
+            answers.setdefault(ballot_id, []).append((title, choice))
+    return answers
+
+
+def ballots_for_representative(session: Session, user: User) -> list[tuple[Organisation, list[OwnBallot]]]:
+    """Every ballot of each organisation the person represents now, newest first, with its
+    status; the choices of the ballots cast while the person was authorised for it. Nobody
+    else sees a choice on the web (DESIGN §4)."""
+    periods, current = _represented(session, user)
     if not current:
         return []
     rows = session.execute(
@@ -524,16 +572,7 @@ def ballots_for_representative(session: Session, user: User) -> list[tuple[Organ
         .order_by(Ballot.cast_at.desc(), Ballot.id.desc())
     ).all()
     visible = {row.id for row in rows if rules.authorised_at(periods.get(row.organisation_id, []), row.cast_at)}
-    answers: dict[int, list[tuple[str, str]]] = {}
-    if visible:
-        for ballot_id, title, choice in session.execute(
-            sa.select(Vote.ballot_id, Project.title, Vote.choice)
-            .join(Question, Question.id == Vote.question_id)
-            .join(Project, Project.id == Question.project_id)
-            .where(Vote.ballot_id.in_(visible))
-            .order_by(Vote.ballot_id, Question.position, Question.id)
-        ):
-            answers.setdefault(ballot_id, []).append((title, choice))
+    answers = _answers_of(session, visible)
     by_org: dict[int, list[OwnBallot]] = {org.id: [] for org in current}
     for row in rows:
         status, reason = records.status_of(row.effective, row.verdict, row.refusal)
