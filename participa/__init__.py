@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from participa.admin.blueprint import bp as admin_bp
     from participa.audit.blueprint import bp as audit_bp
     from participa.certification.blueprint import bp as certification_bp
+    from participa.commitments.blueprint import bp as commitments_bp
     from participa.consultations.blueprint import bp as consultations_bp
     from participa.facilitation.blueprint import bp as facilitation_bp
     from participa.mail.blueprint import bp as mail_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         voting_bp,
         certification_bp,
         facilitation_bp,
+        commitments_bp,
         proposals_bp,
     ):
         app.register_blueprint(blueprint)

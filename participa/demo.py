@@ -32,6 +32,7 @@ DEMO_PEOPLE = [
     ("gestora@demo.participa.cl", "Gabriela Gestora", Role.MANAGER, None),
     ("certifica1@demo.participa.cl", "Cecilia Certificadora", Role.CERTIFIER, None),
     ("certifica2@demo.participa.cl", "Claudio Certificador", Role.CERTIFIER, None),
+    ("programa@demo.participa.cl", "Patricia Programa", Role.PROGRAMME_STAFF, None),
     ("municipal@demo.participa.cl", "Matías Municipal (Renca)", Role.MUNICIPAL_STAFF, 13128),
     ("facilita@demo.participa.cl", "Francisca Facilitadora", Role.FACILITATOR, None),
     ("representante@demo.participa.cl", "Rosa Representante", Role.REPRESENTATIVE, None),

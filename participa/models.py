@@ -4,7 +4,7 @@ from participa.accounts.models import AccountToken, LoginAttempt, RoleAssignment
 from participa.admissibility.models import AdmissibilityDecision
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
 from participa.certification.models import Certification, CertificationDecision, CommitmentEvidence
-from participa.commitments.models import Commitment
+from participa.commitments.models import Commitment, CommitmentDocument, CommitmentVersion
 from participa.consultations.models import Consultation, PowerIndex, Question, RollEntry
 from participa.core.db import Base
 from participa.core.outbox import QueuedTask
@@ -28,7 +28,9 @@ __all__ = [
     "Certification",
     "CertificationDecision",
     "Commitment",
+    "CommitmentDocument",
     "CommitmentEvidence",
+    "CommitmentVersion",
     "Comuna",
     "Consultation",
     "ImportBatch",

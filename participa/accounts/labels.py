@@ -13,6 +13,7 @@ ROLE_LABELS = {
     Role.CURATOR: _l("Curador/a del catastro (GORE)"),
     Role.MANAGER: _l("Gestor/a de consultas (GORE)"),
     Role.CERTIFIER: _l("Certificador/a (GORE)"),
+    Role.PROGRAMME_STAFF: _l("Equipo del programa de gobierno (GORE)"),
     Role.ADMIN: _l("Administrador/a de la plataforma"),
 }
 

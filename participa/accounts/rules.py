@@ -15,6 +15,8 @@ class Role(StrEnum):
     CURATOR = "curator"
     MANAGER = "manager"
     CERTIFIER = "certifier"
+    # Keeps the record of the governor's programme commitments (issue #14).
+    PROGRAMME_STAFF = "programme_staff"
     ADMIN = "admin"
 
 

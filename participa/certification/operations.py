@@ -23,6 +23,7 @@ from participa.audit.models import AuditBlock, AuditEvent
 from participa.certification import rules
 from participa.certification.models import Certification, CertificationDecision, CommitmentEvidence
 from participa.certification.rules import CertificationError, Decision, Outcome, Refusal
+from participa.commitments import operations as commitments
 from participa.consultations.models import Consultation, PowerIndex, RollEntry
 from participa.consultations.operations import roll_hash
 from participa.consultations.rules import Phase
@@ -485,6 +486,7 @@ def _feed_projects_and_commitments(
                 payload={"project": project.id, "certificate": certification.code, "outcome": outcome.value},
                 session=session,
             )
+            commitments.record_certified_result(session, commitment, certification.code, now)
 
 
 def _certify(

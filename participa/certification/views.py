@@ -11,14 +11,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from participa.accounts.rules import Role
-from participa.certification import labels, operations, pdf, rules
+from participa.certification import labels, operations, rules
 from participa.certification.forms import ApproveForm, CertificateCodeForm, RecountForm, RefuseForm
 from participa.certification.rules import CertificationError, Decision, Outcome
 from participa.consultations.labels import PHASE_LABELS, WEIGHT_BASE_LABELS
 from participa.consultations.models import Consultation
 from participa.consultations.rules import Phase
-from participa.core import db
+from participa.core import db, pdf
 from participa.core.db import utcnow
+from participa.core.pdf import qr_data_uri
 from participa.core.security import acting_user, role_required
 from participa.core.web import external_url
 from participa.voting.labels import CHOICE_LABELS, REASON_LABELS
@@ -196,20 +197,12 @@ def _certificate_context(code: str) -> dict[str, object]:
         "questions": {q.id: q for q in consultation.questions},
         "certifiers": operations.certifiers_of(session, certification),
         "verify_url": verify_url,
-        "qr": rules_qr(verify_url),
+        "qr": qr_data_uri(verify_url),
         "choice_labels": CHOICE_LABELS,
         "weight_labels": WEIGHT_BASE_LABELS,
         "outcome_labels": labels.OUTCOMES,
         "project_outcome": rules.project_outcome,
     }
-
-
-def rules_qr(url: str) -> str:
-    """The QR code of the verification address, as a PNG data URI (the page and the PDF embed
-    the same image; the content security policy allows data: images)."""
-    import segno
-
-    return segno.make(url, error="m").png_data_uri(scale=6, border=4)
 
 
 def certificate(code: str):
@@ -228,7 +221,7 @@ def certificate_pdf(code: str):
         abort(404)
     html = render_template("certification/certificate_pdf.html", **_certificate_context(code))
     try:
-        data = pdf.certificate_pdf(html)
+        data = pdf.cached_pdf(html, "certificates")
     except pdf.RenderBusy:
         return _busy()
     response = Response(data, mimetype="application/pdf")

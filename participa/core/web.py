@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import nh3
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -111,6 +111,19 @@ def _local_datetime(value: Any, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
+def _local_date(value: Any, fmt: str = "long") -> str:
+    """A UTC moment's date in Santiago (31 de octubre de 2026)."""
+    if not value:
+        return ""
+    moment = value.astimezone(db.SANTIAGO) if isinstance(value, datetime) else value
+    return format_date(moment, fmt)
+
+
+def _percent(value: Any) -> str:
+    """A whole percentage as the reader writes it (88 %), or a dash when there is none."""
+    return "—" if value is None else format_percent(Decimal(value) / 100)
+
+
 def _globals() -> dict[str, Any]:
     from participa.accounts.forms import LocaleForm
     from participa.accounts.labels import role_label
@@ -196,6 +209,8 @@ FILTERS = {
     "sanitised": _sanitised,
     "clp": _clp,
     "local_datetime": _local_datetime,
+    "local_date": _local_date,
+    "percent": _percent,
 }
 ERROR_HANDLERS = (
     (CSRFError, _csrf_error),

@@ -38,7 +38,7 @@ def sign_out(page) -> None:
 
 
 def test_two_certifiers_certify_and_a_visitor_verifies_the_printed_certificate(
-    app: Flask, app_server: str, page, tmp_path, monkeypatch
+    app: Flask, app_server: str, page, monkeypatch
 ) -> None:
     monkeypatch.setitem(app.config, "PUBLIC_URL", app_server)  # the QR code points at this server
     with app.app_context():
@@ -57,7 +57,6 @@ def test_two_certifiers_certify_and_a_visitor_verifies_the_printed_certificate(
         page.get_by_label(
             "Revisé los veredictos, la admisibilidad, las alertas y las huellas de este resultado."
         ).check()
-        page.screenshot(path=str(tmp_path / f"review-{number}.png"), full_page=True)
         page.get_by_role("button", name="Aprobar y firmar").click()
         if number == 0:
             page.get_by_text("Falta la firma de otra persona certificadora").wait_for()
@@ -73,10 +72,8 @@ def test_two_certifiers_certify_and_a_visitor_verifies_the_printed_certificate(
     page.goto(f"{app_server}/consultas/{consultation_id}/resultado")
     page.get_by_role("link", name=f"Certificado {code}").click()
     page.get_by_role("heading", name="Certificado de resultado").wait_for()
-    page.screenshot(path=str(tmp_path / "certificate.png"), full_page=True)
     for paper in ("A4", "Letter"):
         printed = page.pdf(format=paper, print_background=True)
-        (tmp_path / f"certificate-{paper}.pdf").write_bytes(printed)
         pdf = pypdf.PdfReader(io.BytesIO(printed))
         assert len(pdf.pages) == 1, f"{paper}: {len(pdf.pages)} pages"
         assert code in pdf.pages[0].extract_text()

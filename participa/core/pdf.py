@@ -1,14 +1,14 @@
-"""The certificate as PDF, from the certificate page's own markup.
+"""Printable documents (the certificate, a commitment's ficha) as PDF, from the page's own markup.
 
 WeasyPrint lays out HTML and CSS for paged media (``@page`` size and margins, page breaks) in
 Python, so the PDF is the page a citizen sees, printed; it is actively maintained and needs no
 browser. It needs Pango from the operating system (``make install`` and the Dockerfile install
 it).
 
-Rendering takes a second or two of CPU, and a certificate never changes: each PDF is kept under
-the SHA-256 of the markup it was rendered from (which holds the language and every value shown),
-so a certificate is rendered once per language and template, and a few renders at most run at
-a time in a process."""
+Rendering takes a second or two of CPU, and a given markup always gives the same document: each
+PDF is kept under the SHA-256 of the markup it was rendered from (which holds the language and
+every value shown), so a certificate or a ficha's version is rendered once per language and
+template, and a few renders at most run at a time in a process."""
 
 from __future__ import annotations
 
@@ -40,15 +40,11 @@ def render_pdf(html: str) -> bytes:
     return document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)])
 
 
-def _cache_dir() -> Path:
-    return Path(current_app.instance_path) / "cache" / "certificates"
-
-
-def certificate_pdf(html: str) -> bytes:
-    """The PDF of this markup: from the cache, or rendered and kept (written to a temporary
-    file and renamed, so that a reader never sees half a file)."""
+def cached_pdf(html: str, folder: str) -> bytes:
+    """The PDF of this markup: from the cache (``instance/cache/<folder>``), or rendered and kept
+    (written to a temporary file and renamed, so that a reader never sees half a file)."""
     key = hashlib.sha256(html.encode("utf-8") + STYLESHEET.read_bytes()).hexdigest()
-    path = _cache_dir() / f"{key}.pdf"
+    path = Path(current_app.instance_path) / "cache" / folder / f"{key}.pdf"
     if path.exists():
         return path.read_bytes()
     if not _renders.acquire(timeout=RENDER_WAIT):
@@ -65,3 +61,11 @@ def certificate_pdf(html: str) -> bytes:
         out.write(data)
     os.replace(temporary, path)
     return data
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code of a verification address, as a PNG data URI (a page and its PDF embed the
+    same image; the content security policy allows data: images)."""
+    import segno
+
+    return segno.make(url, error="m").png_data_uri(scale=6, border=4)
