@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any
@@ -97,21 +99,51 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# The password work runs on threads of its own at the lowest CPU priority (nice 19; Linux gives
+# each thread its own): a storm of sign-ins then takes only the CPU that votes and pages leave
+# idle, instead of half of it (bench/login_storm.py). argon2 releases the GIL while it hashes.
+PASSWORD_NICE = 19
+_low_priority: tuple[int, ThreadPoolExecutor] | None = None
+_low_priority_lock = threading.Lock()
+_pool_size = 2  # LOGIN_CONCURRENCY, set by init_app: the threads never outnumber the slots
+
+
+def _lower_this_thread() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_NICE)
+
+
+def _at_low_priority(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on this process's low-priority threads (made again after a fork: gunicorn's
+    workers do not inherit the parent's threads) and wait for it."""
+    global _low_priority
+    with _low_priority_lock:
+        if _low_priority is None or _low_priority[0] != os.getpid():
+            pool = ThreadPoolExecutor(_pool_size, thread_name_prefix="password", initializer=_lower_this_thread)
+            _low_priority = (os.getpid(), pool)
+        pool = _low_priority[1]
+    return pool.submit(work).result()
+
+
 def hash_password(password: str) -> str:
     with password_slot():
-        return _hasher.hash(password)
+        return _at_low_priority(lambda: _hasher.hash(password))
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check so that timing does not reveal unknown accounts.
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     with password_slot():
-        if not password_hash:
-            # Spend the same time as a real check so that timing does not reveal unknown accounts.
-            _hasher.hash(password)
-            return False
-        try:
-            return _hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+        return _at_low_priority(lambda: _verify(password_hash, password))
 
 
 def password_needs_rehash(password_hash: str) -> bool:
@@ -119,9 +151,10 @@ def password_needs_rehash(password_hash: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    global _password_slots, _hasher, _host_slots
+    global _password_slots, _hasher, _host_slots, _pool_size
     csrf.init_app(app)
-    _password_slots = threading.BoundedSemaphore(max(1, app.config["LOGIN_CONCURRENCY"]))
+    _pool_size = max(1, app.config["LOGIN_CONCURRENCY"])
+    _password_slots = threading.BoundedSemaphore(_pool_size)
     if app.config["LOGIN_HOST_CONCURRENCY"] > 0:
         locks = os.path.join(app.instance_path, "locks")
         os.makedirs(locks, exist_ok=True)
