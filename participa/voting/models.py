@@ -36,7 +36,7 @@ class Ballot(Base):
     # with the reason of a refusal: the public trackers list reads the ballots alone.
     verdict: Mapped[str | None] = mapped_column(sa.String(12))
     refusal: Mapped[str | None] = mapped_column(sa.String(30))
-    # Set once a worker has queued the receipt e-mail (voting.mail_receipts); online only.
+    # Set once a worker has queued the receipt e-mail (voting.mail_receipts), for every channel.
     receipt_mailed_at: Mapped[datetime | None]
     # In person (issue #13): the session, the tablet's UUID of the vote and its sequence number,
     # the device's clock (informative only: the session's window decides), the SHA-256 of the

@@ -433,9 +433,11 @@ class ReceiptMail:
 
 
 def pending_receipts(session: Session, limit: int) -> list[ReceiptMail]:
-    """Online ballots whose receipt e-mail is not queued yet, oldest first, locked (others skip
-    them) until the transaction ends. The code goes to the organisation's representatives (those
-    approved now, and whoever cast the ballot): it is the organisation's secret (DESIGN §4)."""
+    """Ballots whose receipt e-mail is not queued yet, oldest first, locked (others skip them)
+    until the transaction ends. The code goes to the organisation's representatives (those
+    approved now, and whoever cast the ballot): it is the organisation's secret (DESIGN §4). An
+    in-person ballot's code, shown on the tablet, is mailed too, once synced: its representatives
+    learn of a vote in their name they may not recognise, and the pending index stays small."""
     rows = session.execute(
         sa.select(
             Ballot.id,
@@ -448,7 +450,7 @@ def pending_receipts(session: Session, limit: int) -> list[ReceiptMail]:
         )
         .join(Consultation, Consultation.id == Ballot.consultation_id)
         .join(Organisation, Organisation.id == Ballot.organisation_id)
-        .where(Ballot.receipt_mailed_at.is_(None), Ballot.channel == "online")
+        .where(Ballot.receipt_mailed_at.is_(None))
         .order_by(Ballot.id)
         .limit(limit)
         .with_for_update(of=Ballot, skip_locked=True)

@@ -283,15 +283,20 @@ def test_each_receipt_is_queued_once_in_the_voters_language(session: Session, qu
     assert pending == 0
 
 
-def test_in_person_ballots_get_no_receipt_mail(session: Session, queued: list[dict]) -> None:
+def test_in_person_ballots_get_their_receipt_mailed_once_too(session: Session, queued: list[dict]) -> None:
+    """DESIGN §4: every vote's receipt goes to the organisation's representatives; an in-person
+    vote's, shown on the tablet, is mailed once synced (and then leaves the pending index)."""
     consultation, _manager, people = voting_consultation(session, organisations=1)
     org, person = people[0]
-    cast_online(session, consultation.id, org.id, person, answers_of(consultation))
+    code = cast_online(session, consultation.id, org.id, person, answers_of(consultation))
     session.execute(sa.update(Ballot).values(channel="in_person", receipt_mailed_at=None))
     session.commit()
     queued.clear()
     tasks.mail_receipts()
-    assert queued == []
+    assert [m["to"] for m in queued] == [person.email] and code in queued[0]["body"]
+    tasks.mail_receipts()
+    assert len(queued) == 1
+    assert session.execute(sa.select(Ballot.receipt_mailed_at)).scalar_one() is not None
 
 
 def test_the_beat_runs_the_receipt_task_on_its_interval(app) -> None:
