@@ -16,7 +16,7 @@ bp.add_url_rule(
     views.edit_consultation,
     methods=["GET", "POST"],
 )
-bp.add_url_rule("/gore/consultas/<int:consultation_id>/avanzar", "advance", views.advance, methods=["POST"])
+bp.add_url_rule("/gore/consultas/<int:consultation_id>/avanzar", "advance", views.advance, methods=["GET", "POST"])
 bp.add_url_rule("/gore/consultas/<int:consultation_id>/padron", "roll", views.roll)
 bp.add_url_rule(
     "/gore/consultas/<int:consultation_id>/admisibilidad", "admissibility_report", views.admissibility_report

@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -119,4 +120,7 @@ class ConsultationForm(FlaskForm):
 
 
 class PhaseForm(FlaskForm):
+    # The phase the confirmation page offered: a second click, or a page left open while the
+    # schedule moved the consultation on, changes nothing.
+    target = HiddenField()
     submit = SubmitField(_l("Confirmar"))

@@ -18,7 +18,7 @@ from participa.accounts.rules import Role
 from participa.audit import operations as audit
 from participa.consultations import power, weights
 from participa.consultations.models import Consultation, PowerIndex, Question, RollEntry
-from participa.consultations.rules import Phase, Schedule, manual_change_allowed, scheduled_phase
+from participa.consultations.rules import Phase, Schedule, early_start, manual_change_allowed, scheduled_phase
 from participa.core import db
 from participa.core.canonical import canonical_json, sha256_hex
 from participa.core.db import utcnow
@@ -166,6 +166,9 @@ def change_phase(
         raise ConsultationError("phase_not_due", target.value)
     if target == Phase.COUNTING and (waiting := sessions_waiting(session, consultation.id, now)):
         raise ConsultationError("sessions_waiting", str(waiting))
+    moved = early_start(target, schedule_of(consultation), now) if actor is not None else None
+    if moved is not None:
+        setattr(consultation, moved[0], now)
     if target == Phase.INFORMATION:
         for question in consultation.questions:
             if question.project.state != ProjectState.ADMISSIBLE:
@@ -177,7 +180,12 @@ def change_phase(
         actor=actor,
         object_type="consultation",
         object_id=consultation.id,
-        payload={"from": current.value, "to": target.value, "by": "manager" if actor else "schedule"},
+        payload={
+            "from": current.value,
+            "to": target.value,
+            "by": "manager" if actor else "schedule",
+            **({"moved": {moved[0]: [moved[1].isoformat(), now.isoformat()]}} if moved else {}),
+        },
     )
     session.flush()
 

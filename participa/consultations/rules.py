@@ -66,6 +66,25 @@ def scheduled_phase(current: Phase, schedule: Schedule, now: datetime) -> Phase 
     return following if start is not None and now >= start else None
 
 
+SCHEDULE_FIELDS = {
+    Phase.INFORMATION: "information_at",
+    Phase.PROPOSALS: "proposals_at",
+    Phase.VOTING: "voting_at",
+    Phase.COUNTING: "voting_ends_at",
+}
+
+
+def early_start(target: Phase, schedule: Schedule, now: datetime) -> tuple[str, datetime] | None:
+    """A manager starting ``target`` before its published date moves that date to now, so that
+    the published schedule says what happened (a vote opened early is open on every page, one
+    closed early is closed). Returns the schedule field and its published date, or None."""
+    field = SCHEDULE_FIELDS.get(target)
+    start = schedule.start_of(target)
+    if field is None or start is None or start <= now:
+        return None
+    return field, start
+
+
 def manual_change_allowed(current: Phase, target: Phase) -> bool:
     """A manager moves a consultation one phase forward, up to counting; certification and
     publication follow the tally and the certifiers."""

@@ -17,9 +17,9 @@ from participa.certification import operations as certification
 from participa.certification.forms import RecountForm
 from participa.consultations import operations
 from participa.consultations.forms import ConsultationForm, PhaseForm
-from participa.consultations.labels import PHASE_LABELS
+from participa.consultations.labels import PHASE_LABELS, WEIGHT_BASE_LABELS
 from participa.consultations.models import Consultation, PowerIndex, RollEntry
-from participa.consultations.rules import MAJORITIES, Phase, manual_change_allowed, next_phase
+from participa.consultations.rules import MAJORITIES, Phase, early_start, manual_change_allowed, next_phase
 from participa.core import db
 from participa.core.db import SANTIAGO, utcnow
 from participa.core.security import acting_user, role_required
@@ -278,6 +278,8 @@ def manage(consultation_id: int):
         "consultations/manage.html",
         consultation=consultation,
         phases=PHASE_LABELS,
+        type_labels=TYPE_LABELS,
+        weight_labels=WEIGHT_BASE_LABELS,
         following=following if can_advance else None,
         form=PhaseForm(),
         estimate=_estimate(consultation),
@@ -288,16 +290,48 @@ def manage(consultation_id: int):
     )
 
 
+def _consequences(consultation: Consultation, target: Phase) -> dict[str, Any]:
+    """What moving to ``target`` now will do, for the confirmation page."""
+    now = utcnow()
+    session = db.session()
+    return {
+        "target": target,
+        "moved": early_start(target, operations.schedule_of(consultation), now),
+        "notified": len(operations.representatives_to_notify(session, consultation)),
+        "sessions_waiting": operations.sessions_waiting(session, consultation.id, now)
+        if target == Phase.COUNTING
+        else 0,
+    }
+
+
 @role_required(Role.MANAGER)
 def advance(consultation_id: int):
+    """A phase change by hand: a page that says what will happen and to whom, then the change."""
     consultation = db.session.execute(
         sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
     ).scalar_one_or_none() or abort(404)
-    if not PhaseForm().validate_on_submit():
-        abort(400)
     target = next_phase(Phase(consultation.phase))
+    allowed = target is not None and manual_change_allowed(Phase(consultation.phase), target)
+    form = PhaseForm()
+    if request.method == "GET":
+        if not allowed:
+            flash(_error_text(operations.ConsultationError("phase_not_allowed")), "error")
+            return redirect(url_for("consultations.manage", consultation_id=consultation_id))
+        form.target.data = target.value
+        return render_template(
+            "consultations/advance.html",
+            consultation=consultation,
+            form=form,
+            phases=PHASE_LABELS,
+            **_consequences(consultation, target),
+        )
+    if not form.validate_on_submit():
+        abort(400)
+    if allowed and form.target.data != target.value:
+        flash(_("La consulta ya había cambiado de etapa: no se hizo ningún cambio."), "error")
+        return redirect(url_for("consultations.manage", consultation_id=consultation_id))
     try:
-        if target is None:
+        if not allowed:
             raise operations.ConsultationError("phase_not_allowed")
         operations.change_phase(
             db.session(), actor=acting_user(), consultation=consultation, target=target, now=utcnow()
@@ -310,7 +344,8 @@ def advance(consultation_id: int):
 
     enqueue_follow_up(consultation_id, target)
     db.session.commit()
-    flash(_("Etapa cambiada a: %(phase)s.", phase=PHASE_LABELS[target]), "success")
+    db.session.refresh(consultation)  # embedded mode: counting may already have moved it on
+    flash(_("Etapa cambiada a: %(phase)s.", phase=PHASE_LABELS[Phase(consultation.phase)]), "success")
     return redirect(url_for("consultations.manage", consultation_id=consultation_id))
 
 
@@ -391,6 +426,7 @@ def show_public(consultation_id: int):
         phases=PHASE_LABELS,
         majority_label=_majority_label(consultation),
         type_labels=TYPE_LABELS,
+        weight_labels=WEIGHT_BASE_LABELS,
         now=utcnow(),
     )
 

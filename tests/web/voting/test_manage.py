@@ -4,7 +4,7 @@ dates in Santiago time, the schedule-order message, advancing a phase; other rol
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -171,7 +171,12 @@ def test_advancing_a_draft_opens_the_information_phase_and_puts_its_projects_in_
 ):
     manage = f"/gore/consultas/{draft.id}"
     assert "Pasar a la etapa: Información" in text(manager_client.get(manage))
-    response = manager_client.post(f"{manage}/avanzar", data={"csrf_token": csrf_token(manager_client, manage)})
+    confirm = text(manager_client.get(f"{manage}/avanzar"))
+    assert "¿Pasar a la etapa «Información» ahora?" in confirm and "quedan «en consulta»" in confirm
+    db.session.expire_all()
+    assert db.session.get(Consultation, draft.id).phase == Phase.DRAFT  # the page alone changes nothing
+    token = csrf_token(manager_client, f"{manage}/avanzar")
+    response = manager_client.post(f"{manage}/avanzar", data={"csrf_token": token, "target": "information"})
     assert response.status_code == 302
     assert location_path(response) == manage
 
@@ -258,3 +263,37 @@ def test_a_named_consultation_brings_no_secrecy_warning(manager_client, manager,
 def test_the_roll_preview_is_for_staff_only(client, curator_client, draft):
     assert client.get(f"/gore/consultas/{draft.id}/padron").status_code == 302
     assert curator_client.get(f"/gore/consultas/{draft.id}/padron").status_code == 403
+
+
+def test_a_second_click_on_a_confirmation_changes_nothing_more(manager_client, draft):
+    manage = f"/gore/consultas/{draft.id}"
+    token = csrf_token(manager_client, f"{manage}/avanzar")
+    first = manager_client.post(f"{manage}/avanzar", data={"csrf_token": token, "target": "information"})
+    again = manager_client.post(f"{manage}/avanzar", data={"csrf_token": token, "target": "information"})
+    assert first.status_code == again.status_code == 302
+    assert "ya había cambiado de etapa" in text(manager_client.get(manage))
+    db.session.expire_all()
+    assert db.session.get(Consultation, draft.id).phase == Phase.INFORMATION
+
+
+def test_opening_the_vote_early_says_so_and_moves_the_published_date(manager_client, session, manager, draft):
+    for target in (Phase.INFORMATION, Phase.PROPOSALS):
+        consultations.change_phase(session, actor=manager, consultation=draft, target=target, now=datetime.now(UTC))
+    draft.voting_at = datetime.now(UTC) + timedelta(days=5)
+    draft.voting_ends_at = datetime.now(UTC) + timedelta(days=9)
+    session.commit()
+    manage = f"/gore/consultas/{draft.id}"
+    confirm = text(manager_client.get(f"{manage}/avanzar"))
+    assert "Es antes de lo publicado" in confirm and "Se congela el padrón" in confirm
+    token = csrf_token(manager_client, f"{manage}/avanzar")
+    manager_client.post(f"{manage}/avanzar", data={"csrf_token": token, "target": "voting"})
+    db.session.expire_all()
+    opened = db.session.get(Consultation, draft.id)
+    assert opened.phase == Phase.VOTING
+    assert opened.voting_at <= datetime.now(UTC)  # the published date says what happened
+    from participa.consultations.operations import schedule_of
+    from participa.consultations.rules import voting_open
+
+    # The ballot page agrees: voting is open (before, it said closed until the old date).
+    assert opened.roll_frozen_at is not None
+    assert voting_open(opened.phase, schedule_of(opened), datetime.now(UTC), True)

@@ -257,8 +257,8 @@ def crawl(app, browser, consultation_id: int) -> dict[str, list[str]]:
     while queue and len(artefacts) < MAX_PAGES:
         path = queue.popleft()
         response = browser.get(path)
-        if response.status_code != 200:
-            continue
+        if response.status_code != 200 or response.mimetype not in ("application/json", "text/csv", "text/html"):
+            continue  # a PDF or an image carries no record to pair
         body = response.get_data(as_text=True)
         if response.mimetype == "application/json":
             artefacts[path] = json_records(json.loads(body))
