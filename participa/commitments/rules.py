@@ -133,9 +133,10 @@ def standing_at(versions: Iterable[VersionFacts], moment: datetime) -> dict[int,
     """Per commitment, its latest version recorded at or before ``moment`` (commitments with no
     version by then are absent: they did not exist in the record yet)."""
     found: dict[int, VersionFacts] = {}
-    for version in sorted(versions, key=lambda v: v.recorded_at):
-        if version.recorded_at <= moment:
-            found[version.commitment_id] = version
+    for version in sorted(versions, key=lambda v: v.recorded_at):  # already sorted: linear
+        if version.recorded_at > moment:
+            break
+        found[version.commitment_id] = version
     return found
 
 
