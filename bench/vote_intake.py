@@ -881,8 +881,11 @@ def profile_in_process(
         assert answer.status_code == 302, answer.status_code
         token = csrf_of(client.get(path).get_data(as_text=True))
         form = {"csrf_token": token, "organisation": org, **{f"q-{q}": "approve" for q in question_ids}}
-        assert client.post(path, data=form).status_code == 200
-        ready.append((client, {**form, "step": "confirm"}))
+        review = client.post(path, data=form)
+        assert review.status_code == 200
+        submission = SUBMISSION.search(review.get_data(as_text=True))
+        assert submission, "the review page has no submission token"
+        ready.append((client, {**form, "step": "confirm", "submission": submission.group(1)}))
     plain, profiled = ready[: len(ready) // 3], ready[len(ready) // 3 :]
 
     statements: list[str] = []
