@@ -8,6 +8,8 @@ export FLASK_APP := wsgi:app
 CATALOGUES := participa/translations
 # Browser tests drive Debian's Chromium; it is installed from Debian's packages, never downloaded.
 CHROMIUM ?= /usr/bin/chromium
+# The router of docker-compose.yml is tested in Debian's nginx (tests/integration/test_proxy_config.py).
+NGINX ?= /usr/sbin/nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test services compile-catalogues i18n lint test-embedded test-postgres bench clean
@@ -61,7 +63,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
-test: install-test lint $(CHROMIUM)
+$(NGINX):
+	@echo "Installing Debian's nginx-light package for the router's test"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light
+
+test: install-test lint $(CHROMIUM) $(NGINX)
 	bash scripts/test-legs.sh
 
 test-embedded: install-test
