@@ -120,8 +120,8 @@ def _local_date(value: Any, fmt: str = "long") -> str:
 
 
 def _percent(value: Any) -> str:
-    """A whole percentage as the reader writes it (88 %), or a dash when there is none."""
-    return "—" if value is None else format_percent(Decimal(value) / 100)
+    """A percentage as the reader writes it (88 %, 50,4 %), or a dash when there is none."""
+    return "—" if value is None else format_percent(Decimal(value) / 100, format="#,##0.# %")
 
 
 def _globals() -> dict[str, Any]:

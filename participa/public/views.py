@@ -7,7 +7,15 @@ from participa.core import db
 
 
 def home():
-    return render_template("public/home.html")
+    """What Participa is, and what is open for voting now; for a representative, which of their
+    organisations have voted and which have not yet."""
+    from flask_login import current_user
+
+    from participa.core.db import utcnow
+    from participa.voting.operations import open_ballots
+
+    user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+    return render_template("public/home.html", open_ballots=open_ballots(db.session(), user, utcnow()))
 
 
 def healthz():

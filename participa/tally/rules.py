@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from itertools import pairwise
@@ -525,3 +525,20 @@ def _result(
         ignored_unknown_question=unknown_question,
         not_admitted=dict(not_admitted or {}),
     )
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` over ``whole`` as a percentage with one decimal, rounded half up; None for 0."""
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def reading(question: dict[str, Any], roll_total_weight: str) -> dict[str, Decimal | None]:
+    """What a reader needs first from a published question: the weight in favour over the
+    majority's denominator (approve / (approve + reject), abstentions too when they count), and
+    the participation over the roll's weight, as percentages with one decimal."""
+    return {
+        "favour": _share(Decimal(question["approve"]["weight"]), Decimal(question["majority_denominator_weight"])),
+        "participation": _share(Decimal(question["participating"]["weight"]), Decimal(roll_total_weight)),
+    }

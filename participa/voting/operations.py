@@ -929,3 +929,59 @@ def count(session: Session, consultation: Consultation, *, files: Mapping[str, s
     session.add(stored)
     session.flush()
     return stored
+
+
+# --- what is waiting for a representative ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenBallot:
+    """A consultation open for voting now, and, for a signed-in representative, each of their
+    organisations on its roll with whether it has voted (public: whether an organisation took
+    part is public in every mode, DESIGN §4)."""
+
+    consultation: Consultation
+    organisations: tuple[tuple[Organisation, bool], ...] = ()
+
+
+def open_ballots(session: Session, user: User | None, now: datetime) -> list[OpenBallot]:
+    """The consultations whose voting window is open now, soonest to close first, with what the
+    person's organisations have done in each."""
+    consultations = list(
+        session.execute(
+            sa.select(Consultation)
+            .where(
+                Consultation.phase == Phase.VOTING,
+                Consultation.roll_frozen_at.is_not(None),
+                Consultation.voting_at <= now,
+                Consultation.voting_ends_at > now,
+            )
+            .order_by(Consultation.voting_ends_at, Consultation.id)
+        ).scalars()
+    )
+    if user is None or not consultations:
+        return [OpenBallot(c) for c in consultations]
+    ids = [c.id for c in consultations]
+    mine = session.execute(
+        sa.select(RollEntry.consultation_id, Organisation)
+        .join(Organisation, Organisation.id == RollEntry.organisation_id)
+        .join(Representation, Representation.organisation_id == Organisation.id)
+        .where(
+            RollEntry.consultation_id.in_(ids),
+            Representation.user_id == user.id,
+            Representation.status == "approved",
+        )
+        .order_by(Organisation.legal_name)
+    ).all()
+    voted = {
+        tuple(row)
+        for row in session.execute(
+            sa.select(Ballot.consultation_id, Ballot.organisation_id).where(Ballot.consultation_id.in_(ids)).distinct()
+        )
+    }
+    per: dict[int, list[tuple[Organisation, bool]]] = {}
+    for consultation_id, organisation in mine:
+        entry = (organisation, (consultation_id, organisation.id) in voted)
+        if entry not in per.setdefault(consultation_id, []):
+            per[consultation_id].append(entry)
+    return [OpenBallot(c, tuple(per.get(c.id, []))) for c in consultations]

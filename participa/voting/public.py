@@ -16,10 +16,12 @@ from flask_babel import lazy_gettext as _l
 
 from participa.certification.forms import CertificateCodeForm
 from participa.certification.models import Certification
+from participa.consultations.labels import majority_words
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
 from participa.core import db
 from participa.core.web import page_number
+from participa.tally import rules as tally_rules
 from participa.voting import operations, records, rules
 from participa.voting.forms import ReceiptForm
 from participa.voting.labels import CHANNEL_LABELS, CHOICE_LABELS, REASON_LABELS, STATUS_LABELS
@@ -221,6 +223,11 @@ def result(consultation_id: int):
         revealed=revealed,
         datasets=records.datasets_of(consultation),
         reason_labels=REASON_LABELS,
+        readings={q["question_id"]: tally_rules.reading(q, data["roll_total_weight"]) for q in data["questions"]},
+        quorum_percent=consultation.quorum * 100,
+        majority_label=majority_words(
+            consultation.majority_numerator, consultation.majority_denominator, consultation.majority_strict
+        ),
         Decimal=Decimal,
     )
 

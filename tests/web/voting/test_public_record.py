@@ -249,7 +249,12 @@ def test_the_result_shows_verdict_counts_weights_superseded_votes_and_its_hashes
     assert (data["roll_size"], data["counted"], data["superseded"], data["not_admitted"]) == (3, 3, 1, {})
 
     body = text(client.get(f"/consultas/{voting.id}/resultado"))
-    assert re.search(r'<p class="verdict verdict-approved"><strong>\s*Aprobado</strong>', body)
+    # The verdict reads as a sentence first, the figures after (issue #16).
+    assert re.search(r'<p class="verdict verdict-approved"><strong>\s*Aprobado:</strong>', body)
+    assert (
+        "66,7 % del peso a favor, con 100 % de participación; se necesitaba 30 % de participación y "
+        "más de la mitad a favor." in body
+    )
     assert f'<code class="hash" id="result-sha256">{stored.sha256}</code>' in body
     assert f'<code class="hash">{stored.trackers_hash}</code>' in body
     assert "<dt>Votos reemplazados por un voto posterior</dt><dd>1</dd>" in body
