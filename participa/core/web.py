@@ -107,7 +107,12 @@ def _clp(value: Any) -> str:
     return "$" + f"{int(value):,}".replace(",", ".")
 
 
-def _local_datetime(value: Any, fmt: str = "medium") -> str:
+# Day, month, year, hours and minutes: seconds say nothing to a reader (issue #16).
+LOCAL_DATETIME = "d MMM y, HH:mm"
+
+
+def _local_datetime(value: Any, fmt: str = LOCAL_DATETIME) -> str:
+    """A UTC moment as Santiago's clock shows it (1 dic 2026, 14:05)."""
     return format_datetime(value, fmt) if value else ""
 
 

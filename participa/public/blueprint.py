@@ -8,3 +8,4 @@ bp = Blueprint("public", __name__)
 
 bp.add_url_rule("/", "home", views.home)
 bp.add_url_rule("/healthz", "healthz", views.healthz)
+bp.add_url_rule("/favicon.ico", "favicon", views.favicon)

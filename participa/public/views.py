@@ -45,3 +45,10 @@ def healthz():
     response = jsonify(status)
     response.status_code = 200 if healthy else 503
     return response
+
+
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the icon is an SVG."""
+    from flask import redirect, url_for
+
+    return redirect(url_for("static", filename="favicon.svg"), 301)

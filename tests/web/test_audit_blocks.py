@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from participa.audit import operations as audit
 from participa.audit import rules, views
 from participa.audit.models import AuditBlock, AuditSeal
+from participa.core.web import LOCAL_DATETIME
 from tests.fixtures.clients import FreshClient
 from tests.web.support import fresh_client
 
@@ -148,7 +149,7 @@ def test_the_page_is_clear_and_accessible_and_shows_times_in_santiago(
     for field in ("format", "genesis_hash", "block_count", "sealed_at", "event_count", "previous_hash", "block_hash"):
         assert f"<code>{field}</code>" in html  # the download's format is documented on the page
     with app.test_request_context("/auditoria/bloques"):
-        shown = format_datetime(newest.sealed_at, "medium")
+        shown = format_datetime(newest.sealed_at, LOCAL_DATETIME)
     assert shown in html
 
 
