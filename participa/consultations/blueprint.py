@@ -18,9 +18,6 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/gore/consultas/<int:consultation_id>/avanzar", "advance", views.advance, methods=["GET", "POST"])
 bp.add_url_rule("/gore/consultas/<int:consultation_id>/padron", "roll", views.roll)
-bp.add_url_rule(
-    "/gore/consultas/<int:consultation_id>/admisibilidad", "admissibility_report", views.admissibility_report
-)
 # Public
 bp.add_url_rule("/consultas", "list_public", views.list_public)
 bp.add_url_rule("/consultas/<int:consultation_id>", "show_public", views.show_public)

@@ -29,7 +29,6 @@ from participa.projects.rules import ProjectState
 from participa.registry.labels import TYPE_LABELS
 from participa.territory.operations import list_comunas
 from participa.voting import rules as voting_rules
-from participa.voting.models import VoteDecision
 
 ROLL_PAGE = 100
 
@@ -366,35 +365,6 @@ def roll(consultation_id: int):
         page_size=ROLL_PAGE,
         index=db.session.get(PowerIndex, consultation_id),
         estimate=_estimate(consultation, rows),
-    )
-
-
-@role_required(Role.MANAGER, Role.CERTIFIER, Role.ADMIN)
-def admissibility_report(consultation_id: int):
-    """Vote admissibility at close: counts per rule, and each refused vote with its reasons."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    this_round = (VoteDecision.consultation_id == consultation.id, VoteDecision.count_round == consultation.count_round)
-    decisions = (
-        db.session.execute(
-            sa.select(VoteDecision)
-            .where(*this_round, VoteDecision.admissible.is_(False))
-            .order_by(VoteDecision.vote_id)
-            .limit(500)
-        )
-        .scalars()
-        .all()
-    )
-    totals = dict(
-        db.session.execute(
-            sa.select(VoteDecision.admissible, sa.func.count()).where(*this_round).group_by(VoteDecision.admissible)
-        ).all()
-    )
-    return render_template(
-        "consultations/admissibility.html",
-        consultation=consultation,
-        decisions=decisions,
-        admitted=totals.get(True, 0),
-        refused=totals.get(False, 0),
     )
 
 

@@ -24,3 +24,7 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/verificar", "how_to_verify", public.how_to_verify)
 bp.add_url_rule("/verificar.py", "verifier", public.verifier)
+# Staff (GORE)
+bp.add_url_rule(
+    "/gore/consultas/<int:consultation_id>/admisibilidad", "admissibility_report", views.admissibility_report
+)

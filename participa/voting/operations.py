@@ -985,3 +985,42 @@ def open_ballots(session: Session, user: User | None, now: datetime) -> list[Ope
         if entry not in per.setdefault(consultation_id, []):
             per[consultation_id].append(entry)
     return [OpenBallot(c, tuple(per.get(c.id, []))) for c in consultations]
+
+
+# --- the vote admissibility report (staff) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdmissibilityReport:
+    """Votes of the consultation's current count round: admitted, replaced by a later ballot of
+    the same organisation (not a refusal: the organisation set them aside), and refused by
+    reason; the first refused and replaced votes with every rule they fail."""
+
+    admitted: int
+    superseded: int
+    refused: dict[str, int]
+    decisions: list[VoteDecision]
+
+
+def admissibility_report(session: Session, consultation: Consultation, limit: int = 500) -> AdmissibilityReport:
+    this_round = (VoteDecision.consultation_id == consultation.id, VoteDecision.count_round == consultation.count_round)
+    counts = session.execute(
+        sa.select(VoteDecision.admissible, VoteDecision.reason, sa.func.count())
+        .where(*this_round)
+        .group_by(VoteDecision.admissible, VoteDecision.reason)
+    ).all()
+    decisions = list(
+        session.execute(
+            sa.select(VoteDecision)
+            .where(*this_round, VoteDecision.admissible.is_(False))
+            .order_by(VoteDecision.vote_id)
+            .limit(limit)
+        ).scalars()
+    )
+    refused = {reason: n for admitted, reason, n in counts if not admitted and reason != "superseded"}
+    return AdmissibilityReport(
+        admitted=sum(n for admitted, _reason, n in counts if admitted),
+        superseded=sum(n for admitted, reason, n in counts if not admitted and reason == "superseded"),
+        refused=dict(sorted(refused.items())),
+        decisions=decisions,
+    )

@@ -8,13 +8,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
+from participa.accounts.rules import Role
 from participa.accounts.views import login_manager, session_identity
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.operations import schedule_of
 from participa.consultations.rules import voting_open
 from participa.core import db
 from participa.core.db import utcnow
-from participa.core.security import acting_user
+from participa.core.security import acting_user, role_required
 from participa.registry.models import Organisation
 from participa.voting import operations, rules
 from participa.voting.forms import BallotForm
@@ -239,4 +240,17 @@ def my_votes():
         status_labels=STATUS_LABELS,
         reason_labels=REASON_LABELS,
         channel_labels=CHANNEL_LABELS,
+    )
+
+
+@role_required(Role.MANAGER, Role.CERTIFIER, Role.ADMIN)
+def admissibility_report(consultation_id: int):
+    """Vote admissibility at close, for staff: how many votes were admitted, replaced and refused
+    (by reason), and each refused or replaced vote with every rule it fails, in words."""
+    consultation = db.session.get(Consultation, consultation_id) or abort(404)
+    return render_template(
+        "consultations/admissibility.html",
+        consultation=consultation,
+        report=operations.admissibility_report(db.session(), consultation),
+        reason_labels=REASON_LABELS,
     )

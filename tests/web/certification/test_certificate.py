@@ -361,3 +361,23 @@ def test_the_verification_page_reports_a_mismatch_and_names_it(app, tampering, w
     assert bad == expected
     if what == "audit_block":
         assert "los eventos del bloque, su huella o su enlace con el anterior no coinciden" in page
+
+
+def test_the_certified_result_arrives_in_the_linked_commitments_record_by_itself(real, certified) -> None:
+    """Issue #14: a certified result of a linked project is evidence no one types, and its arrival
+    is a version of the commitment's record (the huella of the ficha changes with it)."""
+    import json
+
+    from participa.commitments import operations as commitments
+
+    closed, cert = certified
+    linked = [c.id for c in closed.project.commitments]
+    assert linked
+    for commitment_id in linked:
+        versions = commitments.versions_of(real, commitment_id)
+        arrival = next(v for v in versions if cert.code in v.reason)
+        assert arrival.actor_id is None and "evidence" in arrival.changes
+        record = json.loads(arrival.record_json)
+        assert {"project": closed.project.id, "certificate": cert.code} in [
+            {"project": e["project"], "certificate": e["certificate"]} for e in record["evidence"]
+        ]

@@ -140,20 +140,6 @@ def test_compliance_at_a_past_date_uses_the_versions_of_that_date(session, staff
     assert operations.standing_at(commitments, facts, now - timedelta(days=365)).overall.total == 0
 
 
-def test_a_certified_result_of_a_linked_project_arrives_as_evidence_by_itself(app, session, uploads) -> None:
-    from tests.fixtures.certification import certify, closed_consultation
-
-    closed = closed_consultation(session, commitment_ids=(first(session).id,))
-    certify(session, closed.id)
-    commitment = first(session)
-    assert commitment.version == 2
-    latest = operations.versions_of(session, commitment.id)[0]
-    assert latest.actor_id is None and "Resultado certificado" in latest.reason
-    assert "evidence" in latest.changes  # (and the project linked since the last version)
-    record = json.loads(latest.record_json)
-    assert record["evidence"][0]["project"] == closed.project.id and record["evidence"][0]["outcome"] == "approved"
-
-
 def test_a_bulk_update_reports_row_by_row_and_a_bad_row_refuses_the_whole_file(session, staff) -> None:
     good = (
         "eje;numero;estado;motivo\nINSEGURIDAD;1;cumplido;Programa en marcha\nINSEGURIDAD;2;no iniciado;Sin cambios\n"
