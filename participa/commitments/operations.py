@@ -275,13 +275,9 @@ def add_document(
     if not title:
         raise CommitmentError("title_required")
     try:
-        stored = storage.save_upload(stream, DOCUMENT_KIND, suffix=".bin", max_bytes=MAX_DOCUMENT_BYTES)
+        stored, mime = storage.save_document(stream, DOCUMENT_KIND, max_bytes=MAX_DOCUMENT_BYTES)
     except storage.UploadError as error:
         raise CommitmentError(f"document_{error.code}") from error
-    mime = storage.sniff_type(stored.path)
-    if mime is None:
-        stored.path.unlink(missing_ok=True)
-        raise CommitmentError("document_type")
     document = CommitmentDocument(
         commitment_id=commitment.id,
         title=title,

@@ -90,6 +90,18 @@ def sniff_type(path: Path) -> str | None:
     return None
 
 
+def save_document(stream: BinaryIO, kind: str, *, max_bytes: int) -> tuple[StoredFile, str]:
+    """Save an uploaded document and read its type from its content (PDF or image): the stored
+    file and its type. Refuses (keeping nothing) what :func:`save_upload` refuses, and any other
+    type, with ``UploadError("type")``: the content decides, never the name or the browser."""
+    stored = save_upload(stream, kind, suffix=".bin", max_bytes=max_bytes)
+    mime = sniff_type(stored.path)
+    if mime is None:
+        stored.path.unlink(missing_ok=True)
+        raise UploadError("type")
+    return stored, mime
+
+
 def download_name(original: str, mime: str) -> str:
     """The name a file is offered under: the uploader's name with the extension of the type
     read from the content, so that a PDF-headed 'acta.html' is saved as 'acta.pdf' and never

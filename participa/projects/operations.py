@@ -200,13 +200,9 @@ def add_attachment(
     if project.state not in rules.EDITABLE_STATES:
         raise ProjectError("not_editable")
     try:
-        stored = storage.save_upload(stream, ATTACHMENT_KIND, suffix=".bin", max_bytes=MAX_ATTACHMENT_BYTES)
+        stored, mime = storage.save_document(stream, ATTACHMENT_KIND, max_bytes=MAX_ATTACHMENT_BYTES)
     except storage.UploadError as error:
         raise ProjectError(f"attachment_{error.code}") from error
-    mime = storage.sniff_type(stored.path)
-    if mime is None:
-        stored.path.unlink(missing_ok=True)
-        raise ProjectError("attachment_type")
     attachment = ProjectAttachment(
         project_id=project.id,
         filename=os.path.basename(filename or "adjunto")[:255],

@@ -354,13 +354,9 @@ def request_representation(
     if open_request is not None:
         raise RegistryError("already_requested")
     try:
-        stored = storage.save_upload(stream, DOCUMENT_KIND, suffix=".bin", max_bytes=MAX_DOCUMENT_BYTES)
+        stored, mime = storage.save_document(stream, DOCUMENT_KIND, max_bytes=MAX_DOCUMENT_BYTES)
     except storage.UploadError as error:
         raise RegistryError(f"document_{error.code}") from error
-    mime = storage.sniff_type(stored.path)
-    if mime is None:
-        stored.path.unlink(missing_ok=True)
-        raise RegistryError("document_type")
     representation = Representation(
         user_id=actor.id,
         organisation_id=organisation.id,
