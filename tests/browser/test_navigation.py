@@ -1,0 +1,31 @@
+"""The site's navigation on a phone collapses behind "Menú" and opens on demand; on a wide screen
+it is always there (issue #16: at 360 px it took a third of the screen)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+
+def header_share(page) -> float:
+    return page.evaluate("() => document.querySelector('.site-header').offsetHeight / window.innerHeight")
+
+
+def test_on_a_phone_the_menu_collapses_and_opens(app_server: str, page) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{app_server}/")
+    menu = page.get_by_role("button", name="Menú")
+    assert menu.is_visible() and menu.get_attribute("aria-expanded") == "false"
+    assert not page.get_by_role("link", name="Consultas", exact=True).is_visible()
+    assert header_share(page) < 0.25, "the header still takes a quarter of the screen"
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Consultas", exact=True).is_visible()
+
+
+def test_on_a_wide_screen_the_links_are_always_shown(app_server: str, page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_server}/")
+    assert not page.get_by_role("button", name="Menú").is_visible()
+    assert page.get_by_role("link", name="Consultas", exact=True).is_visible()
