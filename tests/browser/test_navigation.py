@@ -29,3 +29,26 @@ def test_on_a_wide_screen_the_links_are_always_shown(app_server: str, page) -> N
     page.goto(f"{app_server}/")
     assert not page.get_by_role("button", name="Menú").is_visible()
     assert page.get_by_role("link", name="Consultas", exact=True).is_visible()
+
+
+def test_the_directory_shows_every_column_on_a_phone(app, app_server: str, page) -> None:
+    from participa.core import db
+    from tests.browser.test_vote import fits_the_width
+    from tests.fixtures.registry import create_organisation
+
+    with app.app_context():
+        create_organisation(db.session(), legal_name="Junta de Vecinos Cerro Navia Alto", comuna_cut=13103)
+        db.session.remove()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{app_server}/organizaciones?q=Cerro+Navia+Alto")
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll('table.stacked tbody tr:first-child td')].map((td) => {
+             const box = td.getBoundingClientRect();
+             return {text: td.innerText, label: getComputedStyle(td, '::before').content,
+                     inside: box.width > 0 && box.left >= 0 && box.right <= window.innerWidth};
+           })"""
+    )
+    assert [c["label"] for c in cells] == ['"Nombre: "', '"RUT: "', '"Tipo: "', '"Comuna: "', '"Estado: "']
+    assert all(c["inside"] for c in cells), cells
+    assert cells[3]["text"] == "Cerro Navia"
+    assert fits_the_width(page), "the directory scrolls sideways on a phone"
