@@ -48,6 +48,10 @@ def inspect_file(path: Path) -> FileShape:
         head = handle.read(4096)
         if not head.removeprefix(codecs.BOM_UTF8).strip():
             raise StructureError("empty")
+        # A NUL byte never appears in a CSV of text: a spreadsheet, a PDF or an image saved with
+        # a .csv name is told so, not "missing columns".
+        if b"\x00" in head:
+            raise StructureError("not_csv")
         # A BOM is skipped but not trusted: some exporters put one before Latin-1 text.
         start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
         encoding = next(e for e in ("utf-8", "cp1252", "latin-1") if _decodes(handle, e, start))

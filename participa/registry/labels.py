@@ -89,12 +89,21 @@ STRUCTURE_MESSAGES = {
         "inténtelo de nuevo en unos minutos."
     ),
     "encoding": _l("No se pudo leer el archivo: guárdelo como CSV en UTF-8 o Windows-1252."),
+    "not_csv": _l(
+        "No es un archivo CSV: en la planilla, use «Guardar como» y elija «CSV (delimitado por punto y "
+        "coma)», y súbalo de nuevo."
+    ),
     "no_delimiter": _l("No se encontraron columnas: el archivo debe ser CSV separado por punto y coma o por comas."),
     "missing_columns": _l("Faltan columnas obligatorias: %(detail)s. Revise los nombres de la primera fila."),
     "duplicate_column": _l("La columna «%(detail)s» aparece dos veces."),
     "no_rows": _l("El archivo tiene encabezado pero ninguna fila de datos."),
     "malformed": _l("El archivo no es un CSV válido a partir de la fila %(detail)s (revise comillas sin cerrar)."),
 }
+
+
+def column_names(detail: str) -> str:
+    """Internal field names (``rut, org_type``) as the columns are called (RUT, Tipo)."""
+    return ", ".join(str(FIELD_LABELS.get(name.strip(), name.strip())) for name in detail.split(",") if name.strip())
 
 
 def label(mapping: dict, value: str | None) -> str:  # type: ignore[type-arg]

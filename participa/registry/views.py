@@ -105,7 +105,8 @@ def list_imports():
         except StructureError as error:
             db.session.rollback()
             message = labels.STRUCTURE_MESSAGES.get(error.code, labels.STRUCTURE_MESSAGES["malformed"])
-            form.file.errors = [str(message) % {"detail": error.detail}]
+            detail = labels.column_names(error.detail) if error.code == "missing_columns" else error.detail
+            form.file.errors = [str(message) % {"detail": detail}]
             status = 503 if error.code == "unavailable" else 400
         else:
             # Published once the batch is committed; if the broker is down just then, as soon as

@@ -73,3 +73,30 @@ def test_a_curator_sees_the_upload_form_and_the_accepted_column_names(curator_cl
         assert example in page
     assert page.count("(obligatoria)") == 4
     assert "Aún no hay importaciones." in page
+
+
+@pytest.mark.parametrize(
+    ("data", "shown", "hidden"),
+    [
+        # A spreadsheet (or any binary file) saved with a .csv name.
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00binary", "No es un archivo CSV", "Faltan columnas"),
+        # Columns named as people call them, never the internal field names.
+        (
+            b"RUT;Nombre;Direccion\r\n65000001-1;X;Y\r\n",
+            "Faltan columnas obligatorias: Tipo, Comuna",
+            "org_type",
+        ),
+    ],
+    ids=["binary", "missing-columns"],
+)
+def test_a_refused_file_is_explained_in_plain_words(curator_client, session, data, shown, hidden):
+    before = session.query(ImportBatch).count()
+    token = csrf_token(curator_client, IMPORTS)
+    response = curator_client.post(
+        IMPORTS,
+        data={"csrf_token": token, "file": (io.BytesIO(data), "catastro.csv")},
+        content_type="multipart/form-data",
+    )
+    page = text(response)
+    assert response.status_code == 400 and shown in page and hidden not in page
+    assert session.query(ImportBatch).count() == before
