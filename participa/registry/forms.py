@@ -79,7 +79,8 @@ class RepresentationForm(FlaskForm):
     )
     position = SelectField(
         _l("Su cargo en el directorio"),
-        choices=[SelectChoice(k, v) for k, v in POSITION_LABELS.items()],
+        # A required list starts empty: nothing is chosen for the person (HTML's rule, and theirs).
+        choices=[SelectChoice("", _l("Elija su cargo")), *(SelectChoice(k, v) for k, v in POSITION_LABELS.items())],
         validators=[_required],
     )
     document = FileField(

@@ -1024,3 +1024,18 @@ def admissibility_report(session: Session, consultation: Consultation, limit: in
         refused=dict(sorted(refused.items())),
         decisions=decisions,
     )
+
+
+def channels_voted(session: Session, consultation_id: int, organisation_ids: list[int]) -> dict[int, set[str]]:
+    """For each of these organisations that has voted in the consultation, the channels it used:
+    the ballot page tells the person before they vote again (public: whether an organisation took
+    part is public in every mode, DESIGN §4)."""
+    found: dict[int, set[str]] = {}
+    if organisation_ids:
+        for organisation_id, channel in session.execute(
+            sa.select(Ballot.organisation_id, Ballot.channel)
+            .where(Ballot.consultation_id == consultation_id, Ballot.organisation_id.in_(organisation_ids))
+            .distinct()
+        ):
+            found.setdefault(organisation_id, set()).add(channel)
+    return found

@@ -179,13 +179,22 @@ def _ballot_page(consultation: Consultation, form: BallotForm, error: str | None
         consultation.phase, schedule_of(consultation), utcnow(), consultation.roll_frozen_at is not None
     )
     errors = [str(MESSAGES[error])] if error else []
+    # Which questions a refused ballot left unanswered (or answered with something unknown): each
+    # is marked where it is, and the summary leads to the first one.
+    unanswered = (
+        [q.id for q in consultation.questions if request.form.get(f"q-{q.id}") not in rules.CHOICES]
+        if error in ("incomplete", "bad_choice")
+        else []
+    )
     return render_template(
         "voting/vote.html",
         consultation=consultation,
         organisations=organisations,
+        voted=operations.channels_voted(db.session(), consultation.id, [o.id for o in organisations]),
         is_open=is_open,
         form=form,
         errors=errors,
+        unanswered=unanswered,
         choice_labels=CHOICE_LABELS,
         selected=request.form,
     ), (_status_of(error) if error else 200)

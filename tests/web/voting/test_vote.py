@@ -152,6 +152,26 @@ def test_voting_again_supersedes_the_earlier_ballot_and_keeps_it(browser_a, voti
     )
 
 
+def test_before_voting_again_the_page_says_the_new_vote_replaces_the_first(browser_a, voting: Open, org_a):
+    path = f"/consultas/{voting.id}/votar"
+    assert "ya votó" not in text(browser_a.get(path))
+    post_vote(browser_a, voting.id, org_a.id, approve_all(voting), confirm=True)
+    page = text(browser_a.get(path))
+    assert f"{org_a.legal_name} ya votó: si vota de nuevo, el nuevo voto reemplaza al anterior" in page
+    assert f"{org_a.legal_name} (ya votó)</option>" in page
+
+
+def test_an_incomplete_ballot_marks_each_unanswered_question_where_it_is(browser_a, voting: Open, org_a):
+    first, *rest = voting.question_ids
+    response = post_vote(browser_a, voting.id, org_a.id, dict.fromkeys(rest, "approve"))
+    page = text(response)
+    assert response.status_code == 400 and INCOMPLETE in page
+    assert f'<a href="#q-{first}-approve">{INCOMPLETE}</a>' in page  # the summary leads to it
+    assert re.search(rf'id="q-{first}-approve" name="q-{first}" value="approve" required\s+aria-invalid="true"', page)
+    for answered in rest:
+        assert not re.search(rf'name="q-{answered}" value="approve" required\s+checked\s*aria-invalid', page)
+
+
 def test_forged_weight_fields_have_no_effect_on_the_stored_ballot(browser_a, voting: Open, org_a, session):
     response = post_vote(
         browser_a,
