@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from participa.consultations.blueprint import bp as consultations_bp
     from participa.facilitation.blueprint import bp as facilitation_bp
     from participa.mail.blueprint import bp as mail_bp
+    from participa.opendata.blueprint import bp as opendata_bp
     from participa.projects.blueprint import bp as projects_bp
     from participa.proposals.blueprint import bp as proposals_bp
     from participa.public.blueprint import bp as public_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         certification_bp,
         facilitation_bp,
         commitments_bp,
+        opendata_bp,
         proposals_bp,
     ):
         app.register_blueprint(blueprint)

@@ -54,7 +54,11 @@ class CommitmentForm(FlaskForm):
 
 class DocumentForm(FlaskForm):
     title = StringField(_l("Título del documento"), validators=[_required, Length(max=200)])
-    file = FileField(_l("Archivo (PDF, PNG o JPEG, hasta 10 MB)"), validators=[FileRequired(_l("Elija un archivo."))])
+    file = FileField(
+        _l("Archivo (PDF, PNG o JPEG, hasta 10 MB)"),
+        validators=[FileRequired(_l("Elija un archivo."))],
+        description=_l("El documento queda público en la ficha del compromiso: no suba datos personales."),
+    )
     submit = SubmitField(_l("Agregar el documento"))
 
 

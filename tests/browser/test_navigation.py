@@ -52,3 +52,14 @@ def test_the_directory_shows_every_column_on_a_phone(app, app_server: str, page)
     assert all(c["inside"] for c in cells), cells
     assert cells[3]["text"] == "Cerro Navia"
     assert fits_the_width(page), "the directory scrolls sideways on a phone"
+
+
+def test_the_open_data_catalogue_reads_on_a_phone(app_server: str, page) -> None:
+    from tests.browser.test_vote import fits_the_width
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{app_server}/datos")
+    page.get_by_role("heading", name="Datos abiertos", exact=True).wait_for()
+    page.locator("summary").first.click()
+    assert page.get_by_role("cell", name="rut", exact=True).first.is_visible()
+    assert fits_the_width(page), "the catalogue scrolls sideways on a phone"

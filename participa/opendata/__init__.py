@@ -1,0 +1,1 @@
+"""Open data: the catalogue of every public dataset and its Frictionless data package (issue #15)."""

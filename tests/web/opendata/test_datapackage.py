@@ -1,0 +1,42 @@
+"""The open-data catalogue and its Frictionless data package (issue #15): every public CSV is
+described with a Table Schema, and the frictionless library validates the package against the
+files the site serves, on both legs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from frictionless import Package
+
+from tests.fixtures.certification import closed_consultation
+from tests.fixtures.registry import create_organisation
+from tests.web.support import text
+
+
+def test_the_data_package_validates_against_the_live_downloads(client, session, uploads, tmp_path: Path) -> None:
+    closed_consultation(session, choices=("approve", "reject", "approve"), secrecy="named")
+    create_organisation(session, legal_name='=HYPERLINK("http://malo.example","clic")')
+    descriptor = client.get("/datos/datapackage.json").get_json()
+    names = [resource["name"] for resource in descriptor["resources"]]
+    assert {"organizaciones", "compromisos-versiones", "cumplimiento"} <= set(names)
+    assert any(name.endswith("-padron") for name in names) and any(name.endswith("-votos") for name in names)
+    for resource in descriptor["resources"]:
+        response = client.get(urlsplit(resource["path"]).path)
+        assert response.status_code == 200, resource["path"]
+        if resource["name"] == "organizaciones":  # a name a spreadsheet would run is shown, not run
+            assert "'=HYPERLINK" in response.get_data(as_text=True)
+        local = tmp_path / f"{resource['name']}.csv"
+        local.write_bytes(response.data)
+        resource["path"] = local.name
+    report = Package(descriptor, basepath=str(tmp_path)).validate()
+    problems = report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert report.valid, problems[:20]
+
+
+def test_the_catalogue_page_lists_each_dataset_with_its_files_and_licence(client, session) -> None:
+    page = text(client.get("/datos"))
+    assert "Datos abiertos" in page and "Creative Commons Atribución 4.0" in page
+    for path in ("/datos/organizaciones.csv", "/datos/organizaciones.json", "/datos/cumplimiento.csv"):
+        assert path in page
+    assert "Cumplimiento del programa de gobierno" in page and "<code>fulfilled</code>" in page
