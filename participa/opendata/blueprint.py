@@ -8,3 +8,4 @@ bp = Blueprint("opendata", __name__)
 
 bp.add_url_rule("/datos", "catalogue", views.catalogue)
 bp.add_url_rule("/datos/datapackage.json", "datapackage", views.datapackage)
+bp.add_url_rule("/datos/catalogo.jsonld", "dcat", views.dcat)

@@ -212,3 +212,42 @@ def datapackage(session: Session) -> dict[str, Any]:
         "licenses": [LICENCE],
         "resources": [dataset.resource() for dataset in datasets(session)],
     }
+
+
+def dcat(session: Session) -> dict[str, Any]:
+    """The catalogue in DCAT (JSON-LD), for national portals that harvest catalogues."""
+    context = {
+        "dcat": "http://www.w3.org/ns/dcat#",
+        "dct": "http://purl.org/dc/terms/",
+        "foaf": "http://xmlns.com/foaf/0.1/",
+    }
+    publisher = {"@type": "foaf:Organization", "foaf:name": "Gobierno Regional Metropolitano de Santiago"}
+    items = []
+    for dataset in datasets(session):
+        urls = dataset.urls()
+        media = {"csv": "text/csv", "json": "application/json"}
+        items.append(
+            {
+                "@type": "dcat:Dataset",
+                "@id": f"{url_for('opendata.catalogue', _external=True)}#{dataset.name}",
+                "dct:identifier": dataset.name,
+                "dct:title": str(dataset.title),
+                "dct:description": str(dataset.description),
+                "dct:license": {"@id": LICENCE["path"]},
+                "dct:publisher": publisher,
+                "dcat:distribution": [
+                    {"@type": "dcat:Distribution", "dcat:downloadURL": {"@id": url}, "dcat:mediaType": media[kind]}
+                    for kind, url in urls.items()
+                ],
+            }
+        )
+    return {
+        "@context": context,
+        "@type": "dcat:Catalog",
+        "@id": url_for("opendata.catalogue", _external=True),
+        "dct:title": "Participa · Gobierno de Santiago",
+        "dct:language": "es",
+        "dct:publisher": publisher,
+        "dct:license": {"@id": LICENCE["path"]},
+        "dcat:dataset": items,
+    }

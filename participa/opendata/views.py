@@ -18,3 +18,11 @@ def datapackage():
     response = jsonify(data.datapackage(db.session()))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def dcat():
+    """The catalogue as DCAT JSON-LD, for the national open-data portal's harvester."""
+    response = jsonify(data.dcat(db.session()))
+    response.mimetype = "application/ld+json"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -40,3 +40,20 @@ def test_the_catalogue_page_lists_each_dataset_with_its_files_and_licence(client
     for path in ("/datos/organizaciones.csv", "/datos/organizaciones.json", "/datos/cumplimiento.csv"):
         assert path in page
     assert "Cumplimiento del programa de gobierno" in page and "<code>fulfilled</code>" in page
+
+
+def test_the_dcat_catalogue_names_every_dataset_with_its_downloads(client, session) -> None:
+    package = client.get("/datos/datapackage.json").get_json()
+    response = client.get("/datos/catalogo.jsonld")
+    assert response.mimetype == "application/ld+json"
+    catalogue = response.get_json()
+    assert catalogue["@type"] == "dcat:Catalog" and catalogue["dct:license"]["@id"].startswith(
+        "https://creativecommons"
+    )
+    identifiers = [d["dct:identifier"] for d in catalogue["dcat:dataset"]]
+    assert identifiers == [r["name"] for r in package["resources"]]
+    for dataset in catalogue["dcat:dataset"]:
+        urls = [d["dcat:downloadURL"]["@id"] for d in dataset["dcat:distribution"]]
+        assert any(url.endswith(".csv") for url in urls)
+        for url in urls:
+            assert client.get(urlsplit(url).path).status_code == 200
