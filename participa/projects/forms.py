@@ -21,6 +21,21 @@ from participa.projects.labels import RATE_LABELS
 _required = DataRequired(message=_l("Este campo es obligatorio."))
 
 
+class PesosField(IntegerField):
+    """Whole pesos as people type them: 180.000.000, $ 180.000.000 or 180000000. Anything else
+    gets one message, in the reader's language (not WTForms' "Not a valid integer value")."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        digits = valuelist[0].replace("$", "").replace(".", "").replace(" ", "").strip()
+        if not (digits.isascii() and digits.isdigit()) or int(digits) > 10**13:
+            self.data = None
+            raise ValueError(_l("Escriba un monto en pesos, sin decimales: por ejemplo 180.000.000."))
+        self.data = int(digits)
+
+
 class ProjectForm(FlaskForm):
     title = StringField(_l("Título"), validators=[_required, Length(max=200)])
     summary = TextAreaField(
@@ -34,13 +49,10 @@ class ProjectForm(FlaskForm):
     bip_code = StringField(
         _l("Código BIP"), description=_l("Por ejemplo 40012345-6."), validators=[Optional(), Length(max=12)]
     )
-    amount_clp = IntegerField(
+    amount_clp = PesosField(
         _l("Monto solicitado (pesos)"),
-        description=_l("En pesos chilenos, sin puntos ni decimales."),
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=10**13, message=_l("Escriba un monto en pesos, sin decimales.")),
-        ],
+        description=_l("En pesos chilenos, sin decimales: 180.000.000 o 180000000."),
+        validators=[Optional()],
     )
     axis = SelectField(_l("Eje del programa"), validators=[_required])
     sub_axis = StringField(_l("Sub-eje"), validators=[Optional(), Length(max=160)])

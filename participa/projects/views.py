@@ -84,7 +84,7 @@ def new_project():
             flash(_("Borrador guardado. Revíselo y envíelo cuando esté completo."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("projects/form.html", form=form, project=None), status
+    return render_template("projects/form.html", form=form, project=None, rules=labels.RULE_LABELS), status
 
 
 @role_required(Role.MUNICIPAL_STAFF)
@@ -104,7 +104,7 @@ def edit_project(project_id: int):
             flash(_("Cambios guardados."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("projects/form.html", form=form, project=project), status
+    return render_template("projects/form.html", form=form, project=project, rules=labels.RULE_LABELS), status
 
 
 @role_required(Role.MUNICIPAL_STAFF)

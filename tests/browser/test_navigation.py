@@ -63,3 +63,32 @@ def test_the_open_data_catalogue_reads_on_a_phone(app_server: str, page) -> None
     page.locator("summary").first.click()
     assert page.get_by_role("cell", name="rut", exact=True).first.is_visible()
     assert fits_the_width(page), "the catalogue scrolls sideways on a phone"
+
+
+def test_a_long_list_of_choices_is_checkboxes_with_a_filter(app, app_server: str, page) -> None:
+    """The new-consultation form: comunas are checkboxes (no Ctrl-click) that a filter narrows."""
+    import pyotp
+
+    from participa.core import db
+    from tests.fixtures.accounts import PASSWORD, create_user
+
+    with app.app_context():
+        manager = create_user(db.session(), roles=["manager"])
+        email, secret = manager.email, manager.totp_secret
+        db.session.remove()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{app_server}/cuenta/ingresar?next=/gore/consultas/nueva")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.get_by_label("Código de 6 dígitos").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Verificar").click()
+    page.wait_for_url(f"{app_server}/gore/consultas/nueva")
+    comunas = page.get_by_role("group", name="Comunas cuyas organizaciones votan")
+    assert comunas.get_by_role("checkbox").count() == 52
+    comunas.get_by_label("Filtrar la lista").fill("renca")
+    visible = [c for c in comunas.get_by_role("checkbox").all() if c.is_visible()]
+    assert len(visible) == 1
+    comunas.get_by_label("Renca").check()
+    comunas.get_by_label("Filtrar la lista").fill("")
+    assert comunas.get_by_label("Renca").is_checked()
