@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template
 
 from participa.core import db
+from participa.opendata import api
 from participa.opendata import catalogue as data
 
 
@@ -26,3 +27,30 @@ def dcat():
     response.mimetype = "application/ld+json"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- the JSON API -------------------------------------------------------------------------------
+
+
+def _api_view(operation):
+    def view(**path):
+        return api.respond(operation, db.session(), **path)
+
+    view.__name__ = f"api_{operation.endpoint}"
+    return view
+
+
+API_VIEWS = {operation.endpoint: _api_view(operation) for operation in api.OPERATIONS}
+
+
+def api_not_found(rest: str):
+    return api.error(404, "not_found", "No existe esa dirección en la API.")
+
+
+def openapi():
+    return api.json_answer(api.openapi())
+
+
+def api_docs():
+    """The API in words: each operation with its parameters, from the same declarations."""
+    return render_template("opendata/api.html", operations=api.OPERATIONS)

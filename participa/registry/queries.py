@@ -292,6 +292,46 @@ def public_organisation(session: Session, rut: str) -> Organisation | None:
     return session.execute(query).scalar_one_or_none()
 
 
+def public_item(org: Organisation) -> dict[str, object]:
+    """An organisation as the public directory's downloads and API give it (no personal data)."""
+    return {
+        "rut": org.rut,
+        "legal_name": org.legal_name,
+        "registry_number": org.registry_number,
+        "org_type": org.org_type,
+        "comuna_cut": org.comuna_cut,
+        "comuna": org.comuna.name,
+        "address": org.address,
+        "members_count": org.members_count,
+        "board_term_start": org.board_term_start.isoformat() if org.board_term_start else None,
+        "board_term_end": org.board_term_end.isoformat() if org.board_term_end else None,
+        "status": org.status,
+        "status_changed_at": org.status_changed_at.isoformat() if org.status_changed_at else None,
+    }
+
+
+def public_page(
+    session: Session,
+    *,
+    after_id: int,
+    limit: int,
+    comuna_cut: int | None = None,
+    org_type: str | None = None,
+    status: str | None = None,
+) -> tuple[list[Organisation], bool]:
+    """A page of the public directory after ``after_id``, by id, with the filters given; and
+    whether more follow."""
+    query = sa.select(Organisation).where(Organisation.status != OrgStatus.PENDING.value, Organisation.id > after_id)
+    if comuna_cut is not None:
+        query = query.where(Organisation.comuna_cut == comuna_cut)
+    if org_type is not None:
+        query = query.where(Organisation.org_type == org_type)
+    if status is not None:
+        query = query.where(Organisation.status == status)
+    rows = list(session.execute(query.order_by(Organisation.id).limit(limit + 1)).scalars())
+    return rows[:limit], len(rows) > limit
+
+
 def public_rows(session: Session) -> Iterator[dict[str, object]]:
     """The public directory as plain rows of :data:`PUBLIC_FIELDS`, by id, read in pages and let go
     of page by page so that the whole registry streams in little memory."""
@@ -307,19 +347,6 @@ def public_rows(session: Session) -> Iterator[dict[str, object]]:
         if not page:
             return
         for org in page:
-            yield {
-                "rut": org.rut,
-                "legal_name": org.legal_name,
-                "registry_number": org.registry_number,
-                "org_type": org.org_type,
-                "comuna_cut": org.comuna_cut,
-                "comuna": org.comuna.name,
-                "address": org.address,
-                "members_count": org.members_count,
-                "board_term_start": org.board_term_start.isoformat() if org.board_term_start else None,
-                "board_term_end": org.board_term_end.isoformat() if org.board_term_end else None,
-                "status": org.status,
-                "status_changed_at": org.status_changed_at.isoformat() if org.status_changed_at else None,
-            }
+            yield public_item(org)
         last = page[-1].id
         session.expunge_all()
