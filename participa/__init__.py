@@ -19,13 +19,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(config))
 
-    from participa.core import celery, db, i18n, security, web
+    from participa.core import celery, db, i18n, ratelimit, security, web
 
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     celery.init_app(app)
     web.init_app(app)
+    ratelimit.init_app(app)
 
     _register_blueprints(app)
 

@@ -192,6 +192,11 @@ def _throttling() -> dict[str, Any]:
         "LOGIN_FIRST_DELAY_SECONDS": int(_env("LOGIN_FIRST_DELAY_SECONDS", "2")),
         "LOGIN_MAX_DELAY_MINUTES": int(_env("LOGIN_MAX_DELAY_MINUTES", "15")),
         "LOGIN_MAX_FAILURES_PER_IP": int(_env("LOGIN_MAX_FAILURES_PER_IP", "30")),
+        # Open data (issue #15): requests per client to the API and to the downloads, counted in
+        # Redis when there is one (every process shares the count), in memory otherwise.
+        "API_RATE_LIMIT": _env("API_RATE_LIMIT", "300 per minute"),
+        "DOWNLOAD_RATE_LIMIT": _env("DOWNLOAD_RATE_LIMIT", "60 per minute"),
+        "RATELIMIT_ENABLED": (_env("RATELIMIT_ENABLED", "true") or "true").lower() != "false",
         "LOGIN_IP_WINDOW_MINUTES": int(_env("LOGIN_IP_WINDOW_MINUTES", "15")),
         # Only someone who has the password gets to the second factor.
         "TOTP_MAX_FAILURES": int(_env("TOTP_MAX_FAILURES", "5")),

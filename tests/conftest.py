@@ -73,6 +73,10 @@ def app_config(database_url: str) -> dict[str, object]:
         "TESTING": True,
         "SERVER_NAME": "participa.test",
         "LOGIN_MAX_FAILURES_PER_IP": 1000,
+        # Every test request comes from 127.0.0.1: limits far above what the suite sends; the
+        # limits themselves are tested with their own rate (tests/web/opendata/test_rate_limit.py).
+        "API_RATE_LIMIT": "100000 per minute",
+        "DOWNLOAD_RATE_LIMIT": "100000 per minute",
     }
     if LEG == "postgres":
         config["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

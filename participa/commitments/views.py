@@ -25,6 +25,7 @@ from participa.commitments.labels import (
 from participa.commitments.models import Commitment, CommitmentDocument
 from participa.core import db, pdf, storage
 from participa.core.db import SANTIAGO, utcnow
+from participa.core.ratelimit import download_limit
 from participa.core.security import acting_user, role_required
 from participa.core.web import external_url
 from participa.projects.models import Project
@@ -167,6 +168,7 @@ def verify_fingerprint(fingerprint: str):
     ), status
 
 
+@download_limit
 def download(dataset: str, extension: str):
     """The record, its versions and the compliance figures as CSV or JSON."""
     if dataset not in downloads.DATASETS or extension not in ("csv", "json"):

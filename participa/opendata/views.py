@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template
 
 from participa.core import db
+from participa.core.ratelimit import api_limit, download_limit
 from participa.opendata import api
 from participa.opendata import catalogue as data
 
@@ -14,6 +15,7 @@ def catalogue():
     return render_template("opendata/catalogue.html", datasets=data.datasets(db.session()), licence=data.LICENCE)
 
 
+@download_limit
 def datapackage():
     """The Frictionless data package describing every public CSV with its Table Schema."""
     response = jsonify(data.datapackage(db.session()))
@@ -21,6 +23,7 @@ def datapackage():
     return response
 
 
+@download_limit
 def dcat():
     """The catalogue as DCAT JSON-LD, for the national open-data portal's harvester."""
     response = jsonify(data.dcat(db.session()))
@@ -37,7 +40,7 @@ def _api_view(operation):
         return api.respond(operation, db.session(), **path)
 
     view.__name__ = f"api_{operation.endpoint}"
-    return view
+    return api_limit(view)
 
 
 API_VIEWS = {operation.endpoint: _api_view(operation) for operation in api.OPERATIONS}

@@ -28,6 +28,7 @@ from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
 from participa.core import db, outbox, storage
+from participa.core.ratelimit import download_limit
 from participa.core.security import acting_user, role_required
 from participa.core.tabular import csv_chunks
 from participa.core.web import page_number
@@ -393,6 +394,7 @@ def public_organisation(rut: str):
     return render_template("registry/public_organisation.html", org=organisation, labels=labels, label=labels.label)
 
 
+@download_limit
 def public_csv():
     """The public directory as CSV for a Spanish-locale spreadsheet, safe from formula injection
     (participa/core/tabular.py)."""
@@ -402,6 +404,7 @@ def public_csv():
     return response
 
 
+@download_limit
 def public_json():
     def chunks() -> Iterator[str]:
         yield '{"fields": ' + json.dumps(PUBLIC_FIELDS) + ', "organisations": ['

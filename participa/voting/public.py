@@ -20,6 +20,7 @@ from participa.consultations.labels import majority_words
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
 from participa.core import db
+from participa.core.ratelimit import download_limit
 from participa.core.web import page_number
 from participa.tally import rules as tally_rules
 from participa.voting import operations, records, rules
@@ -245,6 +246,7 @@ def result_json(consultation_id: int):
 # --- downloads --------------------------------------------------------------------------------
 
 
+@download_limit
 def download(consultation_id: int, name: str, extension: str):
     """A public file of the consultation (padron, comprobantes, votos), as CSV or JSON. Once the
     result exists the bytes are final and their SHA-256 is in the result: it is the ETag."""
