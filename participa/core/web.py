@@ -156,7 +156,14 @@ def _forbidden(_e: Exception) -> tuple[str, int]:
     return _error(403, _("Sin permiso"), _("Su cuenta no tiene permiso para ver esta página."))
 
 
-def _not_found(_e: Exception) -> tuple[str, int]:
+def _not_found(_e: Exception) -> Any:
+    if request.path.startswith("/api/"):  # the JSON API answers in JSON, whatever did not match
+        from flask import jsonify
+
+        response = jsonify(error={"code": "not_found", "message": _("No existe esa dirección en la API.")})
+        response.status_code = 404
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
     return _error(404, _("Página no encontrada"), _("La dirección no existe o cambió."))
 
 

@@ -6,7 +6,6 @@ below (path, parameters, the item's schema): the routes and the OpenAPI document
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable
@@ -15,6 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from participa.commitments import rules as commitment_rules
@@ -44,7 +45,7 @@ class BadParameter(ValueError):
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    description: str
+    description: Any  # a lazy string, translated when shown
     schema: dict[str, Any]
     where: str = "query"
 
@@ -54,39 +55,41 @@ class Parameter:
             return None
         if self.schema.get("type") == "integer":
             if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**31 - 1:
-                raise BadParameter(self.name, "un número entero")
+                raise BadParameter(self.name, _("un número entero"))
             value: Any = int(raw)
             if value < self.schema.get("minimum", 0) or value > self.schema.get("maximum", 2**31 - 1):
-                raise BadParameter(self.name, f"entre {self.schema.get('minimum', 0)} y {self.schema['maximum']}")
+                raise BadParameter(
+                    self.name,
+                    _("entre %(low)s y %(high)s", low=self.schema.get("minimum", 0), high=self.schema["maximum"]),
+                )
             return value
         if "enum" in self.schema and raw not in self.schema["enum"]:
-            raise BadParameter(self.name, "uno de: " + ", ".join(self.schema["enum"]))
+            raise BadParameter(self.name, _("uno de: %(values)s", values=", ".join(self.schema["enum"])))
         return raw
 
 
 LIMIT = Parameter(
     "limite",
-    "Cuántos elementos por página (1 a 100; 50 si se omite).",
+    _l("Cuántos elementos por página (1 a 100; 50 si se omite)."),
     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
 )
-CURSOR = Parameter("cursor", "El valor `next_cursor` de la página anterior.", {"type": "string"})
+CURSOR = Parameter(
+    "cursor", _l("El valor `next_cursor` de la página anterior."), {"type": "string", "pattern": "^[0-9]{1,9}$"}
+)
 
 
 def _cursor_value() -> int:
+    """The ``cursor`` parameter: where the previous page ended (0: from the start)."""
     raw = request.args.get("cursor")
     if not raw:
         return 0
-    try:
-        value = int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
-    except (ValueError, UnicodeDecodeError):
-        raise BadParameter("cursor", "el valor next_cursor de una respuesta") from None
-    if not 0 <= value < 2**31:
-        raise BadParameter("cursor", "el valor next_cursor de una respuesta")
-    return value
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        raise BadParameter("cursor", _("el valor next_cursor de una respuesta"))
+    return int(raw)
 
 
 def _cursor_of(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+    return str(value)
 
 
 # --- operations -----------------------------------------------------------------------------------
@@ -100,7 +103,7 @@ class Operation:
     rule: str
     path: str
     endpoint: str
-    summary: str
+    summary: Any  # a lazy string
     item: str
     answer: Callable[..., Any]
     parameters: tuple[Parameter, ...] = ()
@@ -196,46 +199,50 @@ def _consultation(session: Session, consultation_id: int) -> dict[str, Any] | No
 
 
 ORGANISATION_FILTERS = (
-    Parameter("comuna", "Código único territorial de la comuna.", {"type": "integer", "minimum": 1, "maximum": 99999}),
-    Parameter("tipo", "Tipo de organización.", {"type": "string", "enum": [t.value for t in OrgType]}),
-    Parameter("estado", "Estado en el catastro.", {"type": "string", "enum": PUBLIC_STATUSES}),
+    Parameter(
+        "comuna", _l("Código único territorial de la comuna."), {"type": "integer", "minimum": 1, "maximum": 99999}
+    ),
+    Parameter("tipo", _l("Tipo de organización."), {"type": "string", "enum": [t.value for t in OrgType]}),
+    Parameter("estado", _l("Estado en el catastro."), {"type": "string", "enum": PUBLIC_STATUSES}),
 )
 COMMITMENT_FILTERS = (
     Parameter(
-        "eje", "Eje del programa, como se escribe en el programa (INSEGURIDAD, DESIGUALDAD…).", {"type": "string"}
+        "eje", _l("Eje del programa, como se escribe en el programa (INSEGURIDAD, DESIGUALDAD…)."), {"type": "string"}
     ),
-    Parameter("estado", "Estado del compromiso.", {"type": "string", "enum": list(commitment_rules.STATUSES)}),
-    Parameter("comuna", "Código de una comuna a la que llega.", {"type": "integer", "minimum": 1, "maximum": 99999}),
+    Parameter("estado", _l("Estado del compromiso."), {"type": "string", "enum": list(commitment_rules.STATUSES)}),
+    Parameter(
+        "comuna", _l("Código de una comuna a la que llega."), {"type": "integer", "minimum": 1, "maximum": 99999}
+    ),
 )
-CONSULTATION_FILTERS = (Parameter("etapa", "Etapa de la consulta.", {"type": "string", "enum": PUBLIC_PHASES}),)
+CONSULTATION_FILTERS = (Parameter("etapa", _l("Etapa de la consulta."), {"type": "string", "enum": PUBLIC_PHASES}),)
 
-RUT = Parameter("rut", "RUT normalizado, como 65012345-6.", {"type": "string"}, "path")
-COMMITMENT_ID = Parameter("commitment_id", "Identificador del compromiso.", {"type": "integer"}, "path")
-CONSULTATION_ID = Parameter("consultation_id", "Identificador de la consulta.", {"type": "integer"}, "path")
+RUT = Parameter("rut", _l("RUT normalizado, como 65012345-6."), {"type": "string"}, "path")
+COMMITMENT_ID = Parameter("commitment_id", _l("Identificador del compromiso."), {"type": "integer"}, "path")
+CONSULTATION_ID = Parameter("consultation_id", _l("Identificador de la consulta."), {"type": "integer"}, "path")
 OPERATIONS = (
     Operation(
-        "/api/v1/organizaciones", "/api/v1/organizaciones", "organisations", "Organizaciones del catastro",
+        "/api/v1/organizaciones", "/api/v1/organizaciones", "organisations", _l("Organizaciones del catastro"),
         "Organisation", _organisations, (*ORGANISATION_FILTERS, LIMIT, CURSOR),
     ),
     Operation(
-        "/api/v1/organizaciones/<rut>", "/api/v1/organizaciones/{rut}", "organisation", "Una organización por su RUT",
-        "Organisation", _organisation, lists=False, path_parameters=(RUT,),
+        "/api/v1/organizaciones/<rut>", "/api/v1/organizaciones/{rut}", "organisation",
+        _l("Una organización por su RUT"), "Organisation", _organisation, lists=False, path_parameters=(RUT,),
     ),
     Operation(
-        "/api/v1/compromisos", "/api/v1/compromisos", "commitments", "Compromisos del programa de gobierno",
+        "/api/v1/compromisos", "/api/v1/compromisos", "commitments", _l("Compromisos del programa de gobierno"),
         "Commitment", _commitments, (*COMMITMENT_FILTERS, LIMIT, CURSOR),
     ),
     Operation(
         "/api/v1/compromisos/<int:commitment_id>", "/api/v1/compromisos/{commitment_id}", "commitment",
-        "Un compromiso", "Commitment", _commitment, lists=False, path_parameters=(COMMITMENT_ID,),
+        _l("Un compromiso"), "Commitment", _commitment, lists=False, path_parameters=(COMMITMENT_ID,),
     ),
     Operation(
-        "/api/v1/consultas", "/api/v1/consultas", "consultations", "Consultas publicadas", "Consultation",
+        "/api/v1/consultas", "/api/v1/consultas", "consultations", _l("Consultas publicadas"), "Consultation",
         _consultations, (*CONSULTATION_FILTERS, LIMIT, CURSOR),
     ),
     Operation(
         "/api/v1/consultas/<int:consultation_id>", "/api/v1/consultas/{consultation_id}", "consultation",
-        "Una consulta publicada", "Consultation", _consultation, lists=False, path_parameters=(CONSULTATION_ID,),
+        _l("Una consulta publicada"), "Consultation", _consultation, lists=False, path_parameters=(CONSULTATION_ID,),
     ),
 )  # fmt: skip
 
@@ -266,13 +273,15 @@ def respond(operation: Operation, session: Session, **path: Any) -> Response:
     known = {p.name for p in operation.parameters}
     unknown = sorted(set(request.args) - known)
     if unknown:
-        return error(400, "unknown_parameter", "Parámetro desconocido: " + ", ".join(unknown), parameters=unknown)
+        message = _("Parámetro desconocido: %(names)s", names=", ".join(unknown))
+        return error(400, "unknown_parameter", message, parameters=unknown)
     try:
         body = operation.answer(session, **path)
     except BadParameter as bad:
-        return error(400, "bad_parameter", f"El parámetro «{bad.name}» debe ser {bad.expected}.", parameter=bad.name)
+        message = _("El parámetro «%(name)s» debe ser %(expected)s.", name=bad.name, expected=bad.expected)
+        return error(400, "bad_parameter", message, parameter=bad.name)
     if body is None:
-        return error(404, "not_found", "No existe.")
+        return error(404, "not_found", _("No existe."))
     return json_answer(body)
 
 
@@ -348,7 +357,9 @@ def openapi() -> dict[str, Any]:
         version="1",
         openapi_version="3.1.0",
         info={
-            "description": "API pública y de solo lectura de Participa, Gobierno de Santiago. Licencia CC BY 4.0.",
+            "description": str(
+                _l("API pública y de solo lectura de Participa, Gobierno de Santiago. Licencia CC BY 4.0.")
+            ),
             "license": {"name": "CC-BY-4.0", "url": catalogue.LICENCE["path"]},
         },
         servers=[{"url": url_for("opendata.catalogue", _external=True).removesuffix("/datos")}],
@@ -371,7 +382,7 @@ def openapi() -> dict[str, Any]:
             {
                 "name": p.name,
                 "in": p.where,
-                "description": p.description,
+                "description": str(p.description),
                 "schema": p.schema,
                 "required": p.where == "path",
             }
@@ -379,14 +390,14 @@ def openapi() -> dict[str, Any]:
         ]
         responses = {
             "200": {"description": "OK", "content": {"application/json": {"schema": body}}},
-            "304": {"description": "Sin cambios desde el ETag enviado"},
-            "400": {"description": "Parámetro inválido", **error_response},
+            "304": {"description": str(_l("Sin cambios desde el ETag enviado"))},
+            "400": {"description": str(_l("Parámetro inválido")), **error_response},
         }
         if not operation.lists:
-            responses["404"] = {"description": "No existe", **error_response}
+            responses["404"] = {"description": str(_l("No existe")), **error_response}
         spec.path(
             path=operation.path,
-            operations={"get": {"operationId": operation.endpoint, "summary": operation.summary,
+            operations={"get": {"operationId": operation.endpoint, "summary": str(operation.summary),
                                 "parameters": parameters, "responses": responses}},
         )  # fmt: skip
     return spec.to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template
+from flask_babel import gettext as _
 
 from participa.core import db
 from participa.core.ratelimit import api_limit, download_limit
@@ -47,7 +48,7 @@ API_VIEWS = {operation.endpoint: _api_view(operation) for operation in api.OPERA
 
 
 def api_not_found(rest: str):
-    return api.error(404, "not_found", "No existe esa dirección en la API.")
+    return api.error(404, "not_found", _("No existe esa dirección en la API."))
 
 
 def openapi():
