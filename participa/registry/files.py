@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from participa.core.rut import InvalidRut, normalize_rut
 from participa.registry.rules import StructureError, map_header
 
 _BLOCK = 1 << 20
@@ -27,6 +28,10 @@ class FileShape:
     mapping: dict[str, int]
     data_offset: int  # byte offset of the first data row
     total_rows: int  # non-blank data records
+    # Each RUT that more than one row carries (normalised), with those rows' numbers: none of
+    # them is applied, and each says where the others are (a repeated RUT once renamed an
+    # organisation with whichever row came first).
+    repeated_ruts: dict[str, list[int]]
 
 
 def _decodes(handle: BinaryIO, encoding: str, start: int) -> bool:
@@ -72,16 +77,29 @@ def inspect_file(path: Path) -> FileShape:
         # written, and the row count drives the progress bar.
         total = 0
         row_number = 2
+        rows_of: dict[str, list[int]] = {}
+        rut_column = mapping["rut"]
         try:
             for cells in csv.reader(_OffsetLines(handle, encoding, data_offset), delimiter=delimiter, strict=True):
                 if any(cell.strip() for cell in cells):
                     total += 1
+                    rut = _rut_or_none(cells[rut_column] if rut_column < len(cells) else "")
+                    if rut is not None:
+                        rows_of.setdefault(rut, []).append(row_number)
                 row_number += 1
         except csv.Error as error:
             raise StructureError("malformed", str(row_number)) from error
         if total == 0:
             raise StructureError("no_rows")
-    return FileShape(encoding, delimiter, header, mapping, data_offset, total)
+    repeated = {rut: rows for rut, rows in rows_of.items() if len(rows) > 1}
+    return FileShape(encoding, delimiter, header, mapping, data_offset, total, repeated)
+
+
+def _rut_or_none(text: str) -> str | None:
+    try:
+        return normalize_rut(text)
+    except InvalidRut:
+        return None
 
 
 class _OffsetLines:

@@ -75,6 +75,8 @@ class ImportBatch(Base):
     total_rows: Mapped[int]
     # Which column of the file holds which field (the header, as understood at upload).
     column_map: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    # RUTs that several rows carry, with their rows (found when the file is checked): none applied.
+    repeated_ruts: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON, default=dict)
     # queued -> running -> done; failed when the file turns out unreadable mid-way.
     status: Mapped[str] = mapped_column(sa.String(10), default="queued")
     error: Mapped[str | None] = mapped_column(sa.Text)

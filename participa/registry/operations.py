@@ -84,6 +84,7 @@ def start_import(session: Session, *, actor: User, stream: BinaryIO, filename: s
         delimiter=shape.delimiter,
         total_rows=shape.total_rows,
         column_map=shape.mapping,
+        repeated_ruts=shape.repeated_ruts,
         next_offset=shape.data_offset,
     )
     session.add(batch)
@@ -138,7 +139,7 @@ def process_next_chunk(session: Session, batch_id: int, *, max_rows: int = CHUNK
         first_row=batch.next_row,
         max_rows=max_rows,
     )
-    rows = rules.sort_rows(chunk.rows, batch.column_map, comuna_lookup(session))
+    rows = rules.sort_rows(chunk.rows, batch.column_map, comuna_lookup(session), batch.repeated_ruts)
     earlier = rules.drop_earlier_duplicates(rows.clean, _seen_in_batch(session, batch.id, rows.clean))
     plan = rules.plan_import(earlier.clean, _registry_values(session, earlier.clean))
     accepted = _insert_organisations(session, batch.id, plan.new, now)

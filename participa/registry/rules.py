@@ -367,16 +367,26 @@ class SortedRows:
 
 
 def sort_rows(
-    rows: Iterable[tuple[int, Sequence[str]]], mapping: Mapping[str, int], comunas: Mapping[str, int]
+    rows: Iterable[tuple[int, Sequence[str]]],
+    mapping: Mapping[str, int],
+    comunas: Mapping[str, int],
+    repeated: Mapping[str, Sequence[int]] | None = None,
 ) -> SortedRows:
-    """Clean every row (:func:`clean_row`). A RUT met twice in the file counts once: the later row
-    is rejected as ``duplicate_in_file``, naming the row where the RUT first appeared."""
+    """Clean every row (:func:`clean_row`). A RUT that several rows of the file carry
+    (``repeated``, found before any row is applied) is applied from none of them: each is
+    rejected as ``duplicate_in_file``, naming the other rows, since which one is right is the
+    curator's call. (Without ``repeated``, a batch uploaded before it was recorded: the later row
+    is rejected, naming the first.)"""
     rejected: list[Outcome] = []
     clean: dict[str, tuple[int, CleanRow]] = {}
+    repeated = repeated or {}
     for row_number, cells in rows:
         result = clean_row(cells, mapping, comunas)
         if isinstance(result, Rejection):
             rejected.append(row_report(row_number, result.rut, "rejected", result.reason, result.detail))
+        elif result.rut in repeated:
+            others = ", ".join(str(n) for n in repeated[result.rut] if n != row_number)
+            rejected.append(row_report(row_number, result.rut, "rejected", "duplicate_in_file", others))
         elif result.rut in clean:
             first = clean[result.rut][0]
             rejected.append(row_report(row_number, result.rut, "rejected", "duplicate_in_file", str(first)))

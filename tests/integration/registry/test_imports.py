@@ -131,11 +131,25 @@ def test_missing_fields_bad_dates_types_and_numbers_are_rejected_with_reasons(se
     assert batch.rejected == 6 and batch.accepted == 0
 
 
-def test_a_rut_repeated_in_the_file_is_rejected_after_its_first_row(session: Session, curator) -> None:
-    twice = rut()
-    batch = run_import(session, curator, csv_bytes([row(twice), row(rut()), row(twice, name="Otra")]))
+def test_a_rut_repeated_in_the_file_is_applied_from_none_of_its_rows(session: Session, curator) -> None:
+    twice, other = rut(), rut()
+    batch = run_import(session, curator, csv_bytes([row(twice), row(other), row(twice, name="Otra")]))
+    assert outcomes(session, batch)[2] == ("rejected", "duplicate_in_file")
     assert outcomes(session, batch)[4] == ("rejected", "duplicate_in_file")
-    assert org(session, twice).legal_name == "Junta de Vecinos Villa Esperanza"
+    assert outcomes(session, batch)[3][0] == "accepted"
+    assert session.execute(sa.select(Organisation).where(Organisation.rut == twice)).first() is None
+    details = dict(
+        session.execute(sa.select(ImportRow.row_number, ImportRow.detail).where(ImportRow.batch_id == batch.id)).all()
+    )
+    assert (details[2], details[4]) == ("4", "2")  # each names the other
+
+
+def test_a_repeated_rut_does_not_rename_an_organisation_of_the_registry(session: Session, curator) -> None:
+    existing = rut()
+    run_import(session, curator, csv_bytes([row(existing, name="Junta de Vecinos Original")]))
+    batch = run_import(session, curator, csv_bytes([row(existing, name="Nombre A"), row(existing, name="Nombre B")]))
+    assert batch.updated == 0 and batch.rejected == 2
+    assert org(session, existing).legal_name == "Junta de Vecinos Original"
 
 
 def test_duplicates_are_caught_across_chunks(session: Session, curator) -> None:
@@ -146,6 +160,7 @@ def test_duplicates_are_caught_across_chunks(session: Session, curator) -> None:
     while not operations.process_next_chunk(session, batch.id, max_rows=2).finished:
         session.commit()
     session.commit()
+    assert outcomes(session, batch)[2] == ("rejected", "duplicate_in_file")
     assert outcomes(session, batch)[5] == ("rejected", "duplicate_in_file")
 
 
@@ -225,14 +240,15 @@ def test_an_interrupted_import_resumes_to_the_same_final_state(session: Session,
     import_batch.run(batch.id)
     import_batch.run(batch.id)
     session.refresh(batch)
-    assert (batch.status, batch.accepted, batch.rejected, batch.rows_processed) == ("done", 9, 1, 10)
+    # The RUT the file repeats is applied from neither row; the eight others once each.
+    assert (batch.status, batch.accepted, batch.rejected, batch.rows_processed) == ("done", 8, 2, 10)
     assert (
         session.execute(
             sa.select(sa.func.count()).select_from(ImportRow).where(ImportRow.batch_id == batch.id)
         ).scalar_one()
         == 10
     )
-    assert all(org(session, r) is not None for r in ruts)
+    assert all(org(session, r) is not None for r in ruts[1:]) and org(session, ruts[0]) is None
 
 
 def test_import_is_audited_when_uploaded_and_when_finished(session: Session, curator) -> None:

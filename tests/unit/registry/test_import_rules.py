@@ -143,3 +143,12 @@ def test_progress_is_a_whole_percentage_and_100_once_done(
     status: str, processed: int, total: int, expected: int
 ) -> None:
     assert progress_percent(status, processed, total) == expected
+
+
+def test_a_rut_several_rows_carry_is_applied_from_none_each_naming_the_others() -> None:
+    sorted_rows = sort_rows([(2, cells()), (3, cells(ALAMO)), (5, cells())], MAPPING, COMUNAS, {ROBLE: [2, 5]})
+    assert list(sorted_rows.clean) == [ALAMO]
+    assert [(r["row_number"], r["reason"], r["detail"]) for r in sorted_rows.rejected] == [
+        (2, "duplicate_in_file", "5"),
+        (5, "duplicate_in_file", "2"),
+    ]
