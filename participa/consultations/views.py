@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from participa.consultations.labels import PHASE_LABELS, WEIGHT_BASE_LABELS
 from participa.consultations.models import Consultation, PowerIndex, RollEntry
 from participa.consultations.rules import MAJORITIES, Phase, early_start, manual_change_allowed, next_phase
 from participa.core import db
-from participa.core.db import SANTIAGO, utcnow
+from participa.core.db import SANTIAGO, santiago_to_utc, utcnow
 from participa.core.security import acting_user, role_required
 from participa.core.web import page_number
 from participa.projects.models import Project
@@ -51,11 +51,6 @@ MESSAGES = {
         "se cierren, a que se revoque su tableta o a que pase su plazo de sincronización."
     ),
 }
-
-
-def to_utc(local: datetime) -> datetime:
-    """A wall-clock time in Santiago, as typed in a form, to UTC for storage."""
-    return local.replace(tzinfo=SANTIAGO).astimezone(UTC)
 
 
 def to_local(moment: datetime) -> datetime:
@@ -162,10 +157,10 @@ def _data(form: ConsultationForm) -> operations.ConsultationData:
         description=form.description.data or "",
         participation_level=form.participation_level.data,
         project_ids=project_ids,
-        information_at=to_utc(form.information_at.data),
-        proposals_at=to_utc(form.proposals_at.data),
-        voting_at=to_utc(form.voting_at.data),
-        voting_ends_at=to_utc(form.voting_ends_at.data),
+        information_at=santiago_to_utc(form.information_at.data),
+        proposals_at=santiago_to_utc(form.proposals_at.data),
+        voting_at=santiago_to_utc(form.voting_at.data),
+        voting_ends_at=santiago_to_utc(form.voting_ends_at.data),
         electorate_comunas=comunas,
         electorate_types=list(form.electorate_types.data or []),
         cutoff_date=form.cutoff_date.data,

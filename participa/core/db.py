@@ -61,6 +61,11 @@ def utcnow() -> datetime:
 SANTIAGO = ZoneInfo("America/Santiago")
 
 
+def santiago_to_utc(local: datetime) -> datetime:
+    """A wall-clock time in Santiago, as typed in a form, to UTC for storage."""
+    return local.replace(tzinfo=SANTIAGO).astimezone(UTC)
+
+
 def today_santiago() -> date:
     """The calendar date in Santiago: what 'today' means to people using Participa."""
     return datetime.now(SANTIAGO).date()

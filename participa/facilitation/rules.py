@@ -4,7 +4,6 @@ moment a synced vote counts as cast, and the acta's counts."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from participa.core.canonical import canonical_json
+from participa.voting.rules import printed_code
 
 # How long after a session's end a tablet may still sync what it recorded during the session
 # (a facilitator back from a place without network). Such votes are accepted and flagged.
@@ -134,9 +134,7 @@ def ballot_message(session_id: int, client_uuid: str, organisation_id: int, answ
 def receipt_code(key_hex: str, message: str) -> str:
     """The receipt code of an in-person ballot: HMAC-SHA-256 of its message under the session's
     receipt key, printed like an online receipt (4 groups of 4 base-32 characters)."""
-    digest = hmac.new(bytes.fromhex(key_hex), message.encode("utf-8"), hashlib.sha256).digest()
-    text = base64.b32encode(digest[:10]).decode("ascii")
-    return "-".join(text[i : i + 4] for i in range(0, 16, 4))
+    return printed_code(hmac.new(bytes.fromhex(key_hex), message.encode("utf-8"), hashlib.sha256).digest())
 
 
 def content_sha256(item: Mapping[str, Any]) -> str:

@@ -4,7 +4,6 @@ its acta; anyone reads a closed session's acta."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
@@ -16,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from participa.accounts.rules import Role
 from participa.consultations.models import Consultation
 from participa.core import db
-from participa.core.db import SANTIAGO, utcnow
+from participa.core.db import santiago_to_utc, utcnow
 from participa.core.security import acting_user, role_required
 from participa.facilitation import operations, rules
 from participa.facilitation.forms import RevokeForm, SessionForm
@@ -33,10 +32,6 @@ MESSAGES = {
     "not_open": _l("La sesión no está abierta en una tableta."),
 }
 STATIC_APP = "facilitacion"
-
-
-def _to_utc(local: datetime) -> datetime:
-    return local.replace(tzinfo=SANTIAGO).astimezone(UTC)
 
 
 def _session_or_404(session_id: int) -> InPersonSession:
@@ -63,8 +58,8 @@ def manage_sessions(consultation_id: int):
         plan = operations.SessionPlan(
             place=form.place.data,
             comuna_cut=form.comuna.data or None,
-            starts_at=_to_utc(form.starts_at.data),
-            ends_at=_to_utc(form.ends_at.data),
+            starts_at=santiago_to_utc(form.starts_at.data),
+            ends_at=santiago_to_utc(form.ends_at.data),
             facilitator_id=form.facilitator.data,
         )
         try:

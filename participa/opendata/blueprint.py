@@ -14,4 +14,3 @@ bp.add_url_rule("/api/v1/", "api_docs", views.api_docs)
 bp.add_url_rule("/api/v1/openapi.json", "openapi", views.openapi)
 for operation in views.api.OPERATIONS:
     bp.add_url_rule(operation.rule, f"api_{operation.endpoint}", views.API_VIEWS[operation.endpoint])
-bp.add_url_rule("/api/v1/<path:rest>", "api_not_found", views.api_not_found)

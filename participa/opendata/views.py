@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template
-from flask_babel import gettext as _
 
 from participa.core import db
 from participa.core.ratelimit import api_limit, download_limit
@@ -45,10 +44,6 @@ def _api_view(operation):
 
 
 API_VIEWS = {operation.endpoint: _api_view(operation) for operation in api.OPERATIONS}
-
-
-def api_not_found(rest: str):
-    return api.error(404, "not_found", _("No existe esa dirección en la API."))
 
 
 def openapi():

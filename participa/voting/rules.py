@@ -28,7 +28,12 @@ CHOICES = ("approve", "reject", "abstain")
 def receipt_code(salt: bytes, record: Mapping[str, object]) -> str:
     """A receipt code: a keyed hash (HMAC-SHA-256) of the canonical ballot record, so that
     nobody without the salt can derive or forge one, shown as 4 groups of 4 characters."""
-    digest = hmac.new(salt, canonical_json(dict(record)), hashlib.sha256).digest()
+    return printed_code(hmac.new(salt, canonical_json(dict(record)), hashlib.sha256).digest())
+
+
+def printed_code(digest: bytes) -> str:
+    """How a receipt code is printed, on every channel: the first 80 bits of its keyed hash in
+    base 32, as 4 groups of 4 characters (ABCD-EFGH-IJKL-MNOP)."""
     text = base64.b32encode(digest[:10]).decode("ascii")
     return "-".join(text[i : i + 4] for i in range(0, 16, 4))
 
