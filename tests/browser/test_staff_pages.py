@@ -1,5 +1,6 @@
 """The pages this session's issues added or changed, checked by axe-core in Chromium at 360 px
-(issues #13, #14, #15, #16): a manager's session planning and phase confirmation, the programme
+(issues #13, #14, #15, #16): a manager's session planning, phase confirmation and admissibility
+report, the public list of sessions, the programme
 staff's record pages, the ballot with an unanswered question, the API's documentation."""
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def test_staff_and_ballot_pages_of_this_work_are_accessible_on_a_phone(app: Flas
     page.get_by_role("heading", name="Sesiones presenciales").wait_for()
     page.goto(f"{app_server}/gore/consultas/{consultation_id}/avanzar")
     page.get_by_role("heading", name="¿Pasar a la etapa «Conteo» ahora?").wait_for()
+    page.goto(f"{app_server}/gore/consultas/{consultation_id}/admisibilidad")
+    page.get_by_role("heading", name="Admisibilidad de votos").wait_for()
+    page.goto(f"{app_server}/consultas/{consultation_id}/sesiones")
+    page.get_by_role("heading", name="Sesiones presenciales").wait_for()
     page.get_by_role("button", name="Menú").click()
     page.get_by_role("button", name="Salir").click()
 
