@@ -10,6 +10,7 @@ from participa.core.db import Base
 from participa.core.outbox import QueuedTask
 from participa.facilitation.models import InPersonSession, SessionCheckin, SyncRefusal
 from participa.mail.models import MailMessage, OutboxMessage
+from participa.opendata.models import DataRequest, DataRequestSupport
 from participa.projects.models import Project, ProjectAttachment
 from participa.proposals.models import Proposal, ProposalSupport
 from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
@@ -33,6 +34,8 @@ __all__ = [
     "CommitmentVersion",
     "Comuna",
     "Consultation",
+    "DataRequest",
+    "DataRequestSupport",
     "ImportBatch",
     "ImportRow",
     "InPersonSession",

@@ -471,7 +471,7 @@ def dashboard(session: Session, filters: Filters, now: datetime) -> Dashboard:
     versions say, and the comunas' names."""
     commitments = list(
         session.execute(
-            sa.select(Commitment).options(sa.orm.noload(Commitment.documents)).order_by(Commitment.id)
+            sa.select(Commitment).options(sa.orm.lazyload(Commitment.documents)).order_by(Commitment.id)
         ).scalars()
     )
     facts = version_facts(session)

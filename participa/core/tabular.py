@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,8 @@ def safe_text(text: str) -> str:
 
 def csv_cell(value: Any) -> str:
     """One value as a Spanish-locale spreadsheet reads it: decimals with a comma, nothing for
-    None, objects and lists as canonical JSON text, every text safe from formula injection."""
+    None, times in UTC as ISO 8601, objects and lists as canonical JSON text, every text safe
+    from formula injection."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -39,6 +41,10 @@ def csv_cell(value: Any) -> str:
         return format(value, "f").replace(".", ",")
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Mapping | list | tuple):
         return safe_text(canonical_json(value).decode("utf-8"))
     return safe_text(str(value))

@@ -1,13 +1,14 @@
-"""The read-only JSON API (``/api/v1/``, issue #15): organisations, commitments and consultations,
-with the filters people need, cursor pagination, ETags and CORS for GET, and clear JSON errors
-(400 for a bad parameter, 404 for an unknown object, never 500). Each operation is declared once
-below (path, parameters, the item's schema): the routes and the OpenAPI document
-(:func:`openapi`, assembled by apispec) are both made from those declarations."""
+"""The read-only JSON API (``/api/v1/``, issue #15): every public dataset of the catalogue, with
+the filters people need (comuna, status, axis, dates), cursor pagination, ETags and CORS for GET,
+and clear JSON errors (400 for a bad parameter, 404 for an unknown object, never 500). Each
+operation is declared once below (path, parameters, the item's schema): the routes and the
+OpenAPI document (:func:`openapi`, assembled by apispec) are both made from those declarations,
+and the tables' operations from the same declarations as their downloads
+(participa.opendata.tables)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,77 +20,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from participa.commitments import rules as commitment_rules
-from participa.commitments.models import Commitment
-from participa.consultations.models import Consultation
+from participa.commitments.models import Commitment, CommitmentVersion
+from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
-from participa.opendata import catalogue
+from participa.core.canonical import canonical_json
+from participa.opendata import catalogue, params, tables
+from participa.opendata.params import CURSOR, LIMIT, BadParameter, Parameter, cursor_value
 from participa.registry import queries as registry
 from participa.registry.rules import OrgStatus, OrgType
+from participa.voting import records
 
-MAX_LIMIT = 100
 PUBLIC_STATUSES = [s.value for s in OrgStatus if s != OrgStatus.PENDING]
-PUBLIC_PHASES = [p.value for p in Phase if p != Phase.DRAFT]
-
-
-class BadParameter(ValueError):
-    """A query parameter that cannot be used: 400 with its name and what is expected."""
-
-    def __init__(self, name: str, expected: str) -> None:
-        super().__init__(name)
-        self.name, self.expected = name, expected
-
-
-# --- parameters ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    description: Any  # a lazy string, translated when shown
-    schema: dict[str, Any]
-    where: str = "query"
-
-    def read(self) -> Any:
-        raw = request.args.get(self.name)
-        if raw is None or raw == "":
-            return None
-        if self.schema.get("type") == "integer":
-            if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**31 - 1:
-                raise BadParameter(self.name, _("un número entero"))
-            value: Any = int(raw)
-            if value < self.schema.get("minimum", 0) or value > self.schema.get("maximum", 2**31 - 1):
-                raise BadParameter(
-                    self.name,
-                    _("entre %(low)s y %(high)s", low=self.schema.get("minimum", 0), high=self.schema["maximum"]),
-                )
-            return value
-        if "enum" in self.schema and raw not in self.schema["enum"]:
-            raise BadParameter(self.name, _("uno de: %(values)s", values=", ".join(self.schema["enum"])))
-        return raw
-
-
-LIMIT = Parameter(
-    "limite",
-    _l("Cuántos elementos por página (1 a 100; 50 si se omite)."),
-    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-)
-CURSOR = Parameter(
-    "cursor", _l("El valor `next_cursor` de la página anterior."), {"type": "string", "pattern": "^[0-9]{1,9}$"}
-)
-
-
-def _cursor_value() -> int:
-    """The ``cursor`` parameter: where the previous page ended (0: from the start)."""
-    raw = request.args.get("cursor")
-    if not raw:
-        return 0
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
-        raise BadParameter("cursor", _("el valor next_cursor de una respuesta"))
-    return int(raw)
-
-
-def _cursor_of(value: int) -> str:
-    return str(value)
 
 
 # --- operations -----------------------------------------------------------------------------------
@@ -97,10 +38,10 @@ def _cursor_of(value: int) -> str:
 
 @dataclass(frozen=True)
 class Operation:
-    """One GET operation: its path (Flask rule and OpenAPI template), summary, parameters, the
-    item's schema name, whether it lists (pages) or shows one, and the function that answers."""
+    """One GET operation: its path (an OpenAPI template, from which the Flask rule is made),
+    summary, parameters, the item's schema name, whether it lists (a page of items) or shows
+    one, whether it can answer 404, and the function that answers."""
 
-    rule: str
     path: str
     endpoint: str
     summary: Any  # a lazy string
@@ -110,14 +51,26 @@ class Operation:
     lists: bool = True
     path_parameters: tuple[Parameter, ...] = field(default_factory=tuple)
 
+    @property
+    def rule(self) -> str:
+        rule = self.path
+        for p in self.path_parameters:
+            converter = "int:" if p.schema.get("type") == "integer" else ""
+            rule = rule.replace("{" + p.name + "}", f"<{converter}{p.name}>")
+        return rule
+
+    @property
+    def can_miss(self) -> bool:
+        return bool(self.path_parameters)
+
 
 def _organisations(session: Session) -> dict[str, Any]:
     comuna, org_type, status = (p.read() for p in ORGANISATION_FILTERS)
     limit = LIMIT.read() or 50
     rows, more = registry.public_page(
-        session, after_id=_cursor_value(), limit=limit, comuna_cut=comuna, org_type=org_type, status=status
+        session, after_id=cursor_value(), limit=limit, comuna_cut=comuna, org_type=org_type, status=status
     )
-    return {"items": [registry.public_item(o) for o in rows], "next_cursor": _cursor_of(rows[-1].id) if more else None}
+    return {"items": [registry.public_item(o) for o in rows], "next_cursor": str(rows[-1].id) if more else None}
 
 
 def _organisation(session: Session, rut: str) -> dict[str, Any] | None:
@@ -144,19 +97,19 @@ def _commitment_item(c: Commitment) -> dict[str, Any]:
 def _commitments(session: Session) -> dict[str, Any]:
     axis, status, comuna = (p.read() for p in COMMITMENT_FILTERS)
     limit = LIMIT.read() or 50
-    query = sa.select(Commitment).where(Commitment.id > _cursor_value())
+    query = sa.select(Commitment).where(Commitment.id > cursor_value())
     if axis is not None:
         query = query.where(Commitment.axis == axis)
     if status is not None:
         query = query.where(Commitment.status == status)
     rows = [
         c
-        for c in session.execute(query.options(sa.orm.noload(Commitment.documents)).order_by(Commitment.id)).scalars()
+        for c in session.execute(query.options(sa.orm.lazyload(Commitment.documents)).order_by(Commitment.id)).scalars()
         if comuna is None or comuna in (c.comunas or [])
     ]
     page = rows[:limit]
     more = len(rows) > limit
-    return {"items": [_commitment_item(c) for c in page], "next_cursor": _cursor_of(page[-1].id) if more else None}
+    return {"items": [_commitment_item(c) for c in page], "next_cursor": str(page[-1].id) if more else None}
 
 
 def _commitment(session: Session, commitment_id: int) -> dict[str, Any] | None:
@@ -164,44 +117,90 @@ def _commitment(session: Session, commitment_id: int) -> dict[str, Any] | None:
     return _commitment_item(found) if found else None
 
 
-def _consultation_item(c: Consultation) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "phase": c.phase,
-        "secrecy": c.secrecy,
-        "participation_level": c.participation_level,
-        "voting_at": c.voting_at.isoformat(),
-        "voting_ends_at": c.voting_ends_at.isoformat(),
-        "electorate_comunas": sorted(c.electorate_comunas or []),
-        "roll_hash": c.roll_hash,
-        "page": url_for("consultations.show_public", consultation_id=c.id, _external=True),
-    }
+def _table_list(table: tables.Table) -> Callable[..., dict[str, Any]]:
+    """A page of a public table with its filters (participa.opendata.tables)."""
+
+    def answer(session: Session) -> dict[str, Any]:
+        values = {f.parameter.name: f.parameter.read() for f in table.filters}
+        limit = LIMIT.read() or 50
+        rows, more = table.page(session, after=cursor_value(), limit=limit, values=values)
+        return {"items": [table.item(r) for r in rows], "next_cursor": str(rows[-1].key) if more else None}
+
+    return answer
 
 
-def _consultations(session: Session) -> dict[str, Any]:
-    (phase,) = (p.read() for p in CONSULTATION_FILTERS)
+def _table_one(table: tables.Table) -> Callable[..., dict[str, Any] | None]:
+    """One public row of a table by its key (None, a 404, when absent or not public)."""
+
+    def answer(session: Session, **path: int) -> dict[str, Any] | None:
+        (value,) = path.values()
+        assert table.query is not None
+        row = session.execute(table.query().where(table.key == value)).first()
+        return table.item(row) if row else None
+
+    return answer
+
+
+def _published(session: Session, consultation_id: int) -> Consultation | None:
+    found = session.get(Consultation, consultation_id)
+    return found if found is not None and found.phase != Phase.DRAFT.value else None
+
+
+def _roll(session: Session, consultation_id: int) -> dict[str, Any] | None:
+    """A page of a consultation's frozen roll (404 before it is frozen)."""
+    consultation = _published(session, consultation_id)
+    if consultation is None or consultation.roll_frozen_at is None:
+        return None
     limit = LIMIT.read() or 50
-    query = sa.select(Consultation).where(Consultation.phase != Phase.DRAFT.value, Consultation.id > _cursor_value())
-    if phase is not None:
-        query = query.where(Consultation.phase == phase)
-    rows = list(session.execute(query.order_by(Consultation.id).limit(limit + 1)).scalars())
+    rows = session.execute(
+        records.roll_query(consultation_id).where(RollEntry.organisation_id > cursor_value()).limit(limit + 1)
+    ).all()
     page = rows[:limit]
     return {
-        "items": [_consultation_item(c) for c in page],
-        "next_cursor": _cursor_of(page[-1].id) if len(rows) > limit else None,
+        "items": [records.roll_item(r) for r in page],
+        "next_cursor": str(page[-1][0]) if len(rows) > limit else None,
     }
 
 
-def _consultation(session: Session, consultation_id: int) -> dict[str, Any] | None:
-    found = session.get(Consultation, consultation_id)
-    return _consultation_item(found) if found and found.phase != Phase.DRAFT.value else None
+def _result(session: Session, consultation_id: int) -> dict[str, Any] | None:
+    """A consultation's current result, question by question (404 before it is counted)."""
+    if _published(session, consultation_id) is None:
+        return None
+    rows = list(tables.result_rows(session, consultation_id))
+    return {"items": rows, "next_cursor": None} if rows else None
+
+
+def _versions(session: Session, commitment_id: int) -> dict[str, Any] | None:
+    """A page of a commitment's versions, oldest first (404 for an unknown commitment)."""
+    if session.get(Commitment, commitment_id) is None:
+        return None
+    limit = LIMIT.read() or 50
+    rows = list(
+        session.execute(
+            sa.select(CommitmentVersion)
+            .where(CommitmentVersion.commitment_id == commitment_id, CommitmentVersion.version > cursor_value())
+            .order_by(CommitmentVersion.version)
+            .limit(limit + 1)
+        ).scalars()
+    )
+    page = rows[:limit]
+    items = [
+        {
+            "commitment": v.commitment_id,
+            "version": v.version,
+            "recorded_at": v.recorded_at,
+            "reason": v.reason,
+            "fields_changed": sorted(v.changes),
+            "status": v.status,
+            "sha256": v.sha256,
+        }
+        for v in page
+    ]
+    return {"items": items, "next_cursor": str(page[-1].version) if len(rows) > limit else None}
 
 
 ORGANISATION_FILTERS = (
-    Parameter(
-        "comuna", _l("Código único territorial de la comuna."), {"type": "integer", "minimum": 1, "maximum": 99999}
-    ),
+    params.COMUNA,
     Parameter("tipo", _l("Tipo de organización."), {"type": "string", "enum": [t.value for t in OrgType]}),
     Parameter("estado", _l("Estado en el catastro."), {"type": "string", "enum": PUBLIC_STATUSES}),
 )
@@ -214,35 +213,74 @@ COMMITMENT_FILTERS = (
         "comuna", _l("Código de una comuna a la que llega."), {"type": "integer", "minimum": 1, "maximum": 99999}
     ),
 )
-CONSULTATION_FILTERS = (Parameter("etapa", _l("Etapa de la consulta."), {"type": "string", "enum": PUBLIC_PHASES}),)
 
 RUT = Parameter("rut", _l("RUT normalizado, como 65012345-6."), {"type": "string"}, "path")
 COMMITMENT_ID = Parameter("commitment_id", _l("Identificador del compromiso."), {"type": "integer"}, "path")
 CONSULTATION_ID = Parameter("consultation_id", _l("Identificador de la consulta."), {"type": "integer"}, "path")
+PROJECT_ID = Parameter("project_id", _l("Identificador del proyecto."), {"type": "integer"}, "path")
+PAGED = (LIMIT, CURSOR)
+
+
+def _from_table(path: str, endpoint: str, summary: Any, item: str, table: tables.Table) -> Operation:
+    return Operation(path, endpoint, summary, item, _table_list(table), (*(f.parameter for f in table.filters), *PAGED))
+
+
 OPERATIONS = (
+    _from_table("/api/v1/comunas", "comunas", _l("Comunas de la región"), "Comuna", tables.COMUNAS),
     Operation(
-        "/api/v1/organizaciones", "/api/v1/organizaciones", "organisations", _l("Organizaciones del catastro"),
-        "Organisation", _organisations, (*ORGANISATION_FILTERS, LIMIT, CURSOR),
+        "/api/v1/organizaciones", "organisations", _l("Organizaciones del catastro"), "Organisation",
+        _organisations, (*ORGANISATION_FILTERS, *PAGED),
     ),
     Operation(
-        "/api/v1/organizaciones/<rut>", "/api/v1/organizaciones/{rut}", "organisation",
-        _l("Una organización por su RUT"), "Organisation", _organisation, lists=False, path_parameters=(RUT,),
+        "/api/v1/organizaciones/{rut}", "organisation", _l("Una organización por su RUT"), "Organisation",
+        _organisation, lists=False, path_parameters=(RUT,),
+    ),
+    _from_table("/api/v1/proyectos", "projects", _l("Proyectos en consulta"), "Project", tables.PROJECTS),
+    Operation(
+        "/api/v1/proyectos/{project_id}", "project", _l("Un proyecto en consulta"), "Project",
+        _table_one(tables.PROJECTS), lists=False, path_parameters=(PROJECT_ID,),
+    ),
+    _from_table(
+        "/api/v1/proyectos-admisibilidad", "project_decisions", _l("Admisibilidad de los proyectos"),
+        "ProjectDecision", tables.PROJECT_DECISIONS,
+    ),
+    _from_table(
+        "/api/v1/consultas", "consultations", _l("Consultas publicadas y sus reglas"), "Consultation",
+        tables.CONSULTATIONS,
     ),
     Operation(
-        "/api/v1/compromisos", "/api/v1/compromisos", "commitments", _l("Compromisos del programa de gobierno"),
-        "Commitment", _commitments, (*COMMITMENT_FILTERS, LIMIT, CURSOR),
+        "/api/v1/consultas/{consultation_id}", "consultation", _l("Una consulta publicada"), "Consultation",
+        _table_one(tables.CONSULTATIONS), lists=False, path_parameters=(CONSULTATION_ID,),
     ),
     Operation(
-        "/api/v1/compromisos/<int:commitment_id>", "/api/v1/compromisos/{commitment_id}", "commitment",
-        _l("Un compromiso"), "Commitment", _commitment, lists=False, path_parameters=(COMMITMENT_ID,),
+        "/api/v1/consultas/{consultation_id}/padron", "roll", _l("El padrón congelado de una consulta"),
+        "RollEntry", _roll, PAGED, path_parameters=(CONSULTATION_ID,),
     ),
     Operation(
-        "/api/v1/consultas", "/api/v1/consultas", "consultations", _l("Consultas publicadas"), "Consultation",
-        _consultations, (*CONSULTATION_FILTERS, LIMIT, CURSOR),
+        "/api/v1/consultas/{consultation_id}/resultado", "result", _l("El resultado vigente de una consulta"),
+        "Result", _result, path_parameters=(CONSULTATION_ID,),
+    ),
+    _from_table("/api/v1/propuestas", "proposals", _l("Propuestas y observaciones"), "Proposal", tables.PROPOSALS),
+    Operation(
+        "/api/v1/compromisos", "commitments", _l("Compromisos del programa de gobierno"), "Commitment",
+        _commitments, (*COMMITMENT_FILTERS, *PAGED),
     ),
     Operation(
-        "/api/v1/consultas/<int:consultation_id>", "/api/v1/consultas/{consultation_id}", "consultation",
-        _l("Una consulta publicada"), "Consultation", _consultation, lists=False, path_parameters=(CONSULTATION_ID,),
+        "/api/v1/compromisos/{commitment_id}", "commitment", _l("Un compromiso"), "Commitment", _commitment,
+        lists=False, path_parameters=(COMMITMENT_ID,),
+    ),
+    Operation(
+        "/api/v1/compromisos/{commitment_id}/versiones", "commitment_versions",
+        _l("Las versiones de un compromiso"), "CommitmentVersion", _versions, PAGED,
+        path_parameters=(COMMITMENT_ID,),
+    ),
+    _from_table(
+        "/api/v1/solicitudes-de-datos", "data_requests", _l("Solicitudes de datos"), "DataRequest",
+        tables.DATA_REQUESTS,
+    ),
+    _from_table(
+        "/api/v1/auditoria/bloques", "audit_blocks", _l("Bloques de la cadena de auditoría"), "AuditBlock",
+        tables.AUDIT_BLOCKS,
     ),
 )  # fmt: skip
 
@@ -253,7 +291,7 @@ OPERATIONS = (
 def json_answer(body: Any, status: int = 200, extra: dict[str, str] | None = None) -> Response:
     """A JSON answer with an ETag (its bytes' SHA-256) answered 304 when the client has it, and
     CORS for GET: the API is public and read-only."""
-    data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    data = canonical_json(body)
     response = Response(data, status=status, mimetype="application/json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     for name, value in (extra or {}).items():
@@ -290,19 +328,57 @@ def respond(operation: Operation, session: Session, **path: Any) -> Response:
 
 def _json_schema(fields: tuple[dict[str, Any], ...]) -> dict[str, Any]:
     """A JSON Schema object from Table Schema fields (the catalogue's, so the API and the CSVs
-    describe the same columns once)."""
-    kinds = {"integer": "integer", "number": "string", "date": "string", "datetime": "string", "string": "string"}
+    describe the same columns once). Decimals travel as strings, to keep every digit."""
+    kinds = {
+        "integer": ["integer"], "number": ["string"], "date": ["string"], "datetime": ["string"],
+        "string": ["string"], "boolean": ["boolean"],
+    }  # fmt: skip
     properties = {}
     for f in fields:
-        schema: dict[str, Any] = {"type": [kinds[f["type"]], "null"], "description": str(f["description"])}
+        kind = ["array", "object"] if f.get("json") else kinds[f["type"]]
+        schema: dict[str, Any] = {"type": [*kind, "null"], "description": str(f["description"])}
         if f["type"] in ("date", "datetime"):
             schema["format"] = "date" if f["type"] == "date" else "date-time"
         properties[f["name"]] = schema
-    return {"type": "object", "properties": properties}
+    return {"type": "object", "properties": properties, "required": [f["name"] for f in fields]}
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
+    "Comuna": _json_schema(tables.COMUNAS.fields),
     "Organisation": _json_schema(catalogue.ORGANISATIONS.fields),
+    "Project": _json_schema(tables.PROJECTS.fields),
+    "ProjectDecision": _json_schema(tables.PROJECT_DECISIONS.fields),
+    "Consultation": _json_schema(tables.CONSULTATIONS.fields),
+    "Result": _json_schema(tables.RESULTS.fields),
+    "Proposal": _json_schema(tables.PROPOSALS.fields),
+    "AuditBlock": _json_schema(tables.AUDIT_BLOCKS.fields),
+    "DataRequest": _json_schema(tables.DATA_REQUESTS.fields),
+    "RollEntry": {
+        "type": "object",
+        "properties": {
+            "organisation_id": {"type": "integer"},
+            "rut": {"type": "string"},
+            "name": {"type": "string"},
+            "comuna_cut": {"type": "integer"},
+            "comuna": {"type": "string"},
+            "weight": {"type": "string", "description": str(_l("Peso, con seis decimales"))},
+            "inputs": {"type": "object", "description": str(_l("Con qué datos se calculó el peso"))},
+        },
+        "required": ["organisation_id", "rut", "name", "weight"],
+    },
+    "CommitmentVersion": {
+        "type": "object",
+        "properties": {
+            "commitment": {"type": "integer"},
+            "version": {"type": "integer"},
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "reason": {"type": ["string", "null"]},
+            "fields_changed": {"type": "array", "items": {"type": "string"}},
+            "status": {"type": "string", "enum": list(commitment_rules.STATUSES)},
+            "sha256": {"type": "string"},
+        },
+        "required": ["commitment", "version", "recorded_at", "status", "sha256"],
+    },
     "Commitment": {
         "type": "object",
         "properties": {
@@ -317,21 +393,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "version": {"type": "integer"},
             "fingerprint": {"type": ["string", "null"]},
             "ficha": {"type": "string", "format": "uri"},
-        },
-    },
-    "Consultation": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "title": {"type": "string"},
-            "phase": {"type": "string", "enum": PUBLIC_PHASES},
-            "secrecy": {"type": "string", "enum": ["secret", "named"]},
-            "participation_level": {"type": "string"},
-            "voting_at": {"type": "string", "format": "date-time"},
-            "voting_ends_at": {"type": "string", "format": "date-time"},
-            "electorate_comunas": {"type": "array", "items": {"type": "integer"}},
-            "roll_hash": {"type": ["string", "null"]},
-            "page": {"type": "string", "format": "uri"},
         },
     },
     "Error": {
@@ -393,7 +454,7 @@ def openapi() -> dict[str, Any]:
             "304": {"description": str(_l("Sin cambios desde el ETag enviado"))},
             "400": {"description": str(_l("Parámetro inválido")), **error_response},
         }
-        if not operation.lists:
+        if operation.can_miss:
             responses["404"] = {"description": str(_l("No existe")), **error_response}
         spec.path(
             path=operation.path,

@@ -1,12 +1,10 @@
-"""Every public dataset, described once: its title and description in clear language, its files
-and, for each column, its type and meaning (a Frictionless Table Schema). The catalogue page and
-the data package (``/datos/datapackage.json``) are both read from here, and the suite validates
-the package against the live downloads with the frictionless library."""
+"""Every public dataset, described once (participa.opendata.schema): the catalogue page, the
+data package (``/datos/datapackage.json``) and the DCAT catalogue are all read from here, and the
+suite validates the package against the live downloads with the frictionless library."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,76 +12,24 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from participa.consultations.models import Consultation
+from participa.commitments.models import Commitment, CommitmentVersion
+from participa.consultations.models import Consultation, RollEntry
+from participa.opendata import tables
+from participa.opendata.schema import (
+    LICENCE,
+    RUT_PATTERN,
+    SHA256_PATTERN,
+    Dataset,
+    decimal,
+    integer,
+    json_text,
+    moment,
+    text,
+)
+from participa.registry.models import Organisation
+from participa.registry.rules import OrgStatus
 from participa.voting import records
-from participa.voting.models import TallyResult
-
-LICENCE = {
-    "name": "CC-BY-4.0",
-    "title": "Creative Commons Atribución 4.0",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
-}
-# The CSV files the site writes (participa/core/tabular.py): UTF-8 with a BOM, ";", a header.
-CSV_DIALECT = {"csv": {"delimiter": ";", "lineTerminator": "\r\n"}, "header": True}
-RUT_PATTERN = "^[0-9]{1,9}-[0-9K]$"
-SHA256_PATTERN = "^[0-9a-f]{64}$"
-
-
-def text(name: str, description: Any, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "type": "string", "description": description, **extra}
-
-
-def integer(name: str, description: Any, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "type": "integer", "description": description, **extra}
-
-
-def decimal(name: str, description: Any) -> dict[str, Any]:
-    """A decimal as a Spanish-locale spreadsheet writes it (3,162278)."""
-    return {"name": name, "type": "number", "decimalChar": ",", "groupChar": "", "description": description}
-
-
-def moment(name: str, description: Any) -> dict[str, Any]:
-    return {"name": name, "type": "datetime", "format": "any", "description": description}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One public dataset and its CSV file (and its JSON twin, when there is one)."""
-
-    name: str
-    title: Any
-    description: Any
-    csv_endpoint: tuple[str, dict[str, Any]]
-    json_endpoint: tuple[str, dict[str, Any]] | None
-    fields: tuple[dict[str, Any], ...]
-    primary_key: tuple[str, ...] = ()
-
-    def urls(self) -> dict[str, str]:
-        found = {"csv": url_for(self.csv_endpoint[0], _external=True, **self.csv_endpoint[1])}
-        if self.json_endpoint:
-            found["json"] = url_for(self.json_endpoint[0], _external=True, **self.json_endpoint[1])
-        return found
-
-    def resource(self) -> dict[str, Any]:
-        """The dataset's CSV file as a Frictionless resource."""
-        schema: dict[str, Any] = {
-            "fields": [{k: str(v) if k == "description" else v for k, v in f.items()} for f in self.fields]
-        }
-        if self.primary_key:
-            schema["primaryKey"] = list(self.primary_key)
-        return {
-            "name": self.name,
-            "title": str(self.title),
-            "description": str(self.description),
-            "path": self.urls()["csv"],
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8-sig",
-            "dialect": CSV_DIALECT,
-            "licenses": [LICENCE],
-            "schema": schema,
-        }
-
+from participa.voting.models import Ballot, TallyResult, Vote
 
 ORGANISATIONS = Dataset(
     "organizaciones",
@@ -111,6 +57,13 @@ ORGANISATIONS = Dataset(
         moment("status_changed_at", _l("Último cambio de estado (UTC)")),
     ),
     ("rut",),
+    lambda session: tuple(
+        session.execute(
+            sa.select(sa.func.count(), sa.func.max(Organisation.updated_at)).where(
+                Organisation.status != OrgStatus.PENDING.value
+            )
+        ).one()
+    ),
 )
 
 COMMITMENT_VERSIONS = Dataset(
@@ -131,6 +84,48 @@ COMMITMENT_VERSIONS = Dataset(
         text("sha256", _l("Huella digital de la versión"), constraints={"pattern": SHA256_PATTERN}),
     ),
     ("commitment", "version"),
+    lambda session: tuple(
+        session.execute(sa.select(sa.func.count(), sa.func.max(CommitmentVersion.recorded_at))).one()
+    ),
+)
+
+COMMITMENTS = Dataset(
+    "compromisos",
+    _l("Registro de los 80 compromisos"),
+    _l(
+        "La versión vigente de cada compromiso del programa de gobierno: su estado, criterio de "
+        "cumplimiento, hitos, inversión aprobada, beneficiarios, comunas, documentos y evidencia."
+    ),
+    ("commitments.download", {"dataset": "compromisos", "extension": "csv"}),
+    ("commitments.download", {"dataset": "compromisos", "extension": "json"}),
+    (
+        integer("commitment", _l("Compromiso (identificador)"), constraints={"required": True, "unique": True}),
+        text("programme", _l("Programa")),
+        text("axis", _l("Eje")),
+        text("sub_axis", _l("Sub-eje")),
+        integer("number", _l("Número en el programa")),
+        text("title", _l("Título")),
+        text("description", _l("Descripción")),
+        text("criterion", _l("Criterio de cumplimiento (código)")),
+        text("division", _l("División responsable")),
+        text(
+            "status", _l("Estado"), constraints={"enum": ["not_started", "in_progress", "fulfilled", "deprioritised"]}
+        ),
+        integer("approved_investment_clp", _l("Inversión aprobada en pesos"), constraints={"minimum": 0}),
+        integer("beneficiaries", _l("Beneficiarios"), constraints={"minimum": 0}),
+        json_text("comunas", _l("Comunas a las que llega (lista JSON de códigos)")),
+        json_text("milestones", _l("Hitos (lista JSON)")),
+        json_text("links", _l("Enlaces (lista JSON)")),
+        json_text("documents", _l("Documentos con su huella (lista JSON)")),
+        json_text("evidence", _l("Resultados certificados que lo respaldan (lista JSON)")),
+        json_text("projects", _l("Proyectos vinculados (lista JSON de identificadores)")),
+        integer("version", _l("Versión vigente"), constraints={"minimum": 1}),
+    ),
+    ("commitment",),
+    lambda session: (
+        session.execute(sa.select(sa.func.count()).select_from(Commitment)).scalar_one(),
+        session.execute(sa.select(sa.func.max(CommitmentVersion.recorded_at))).scalar(),
+    ),
 )
 
 COMPLIANCE = Dataset(
@@ -182,13 +177,47 @@ def _consultation_dataset(consultation: Consultation, dataset: records.Dataset) 
         ("voting.download", {"consultation_id": consultation.id, "name": dataset.name, "extension": "csv"}),
         ("voting.download", {"consultation_id": consultation.id, "name": dataset.name, "extension": "json"}),
         fields,
+        stats=lambda session: _consultation_stats(session, consultation, dataset),
     )
 
 
+def _consultation_stats(session: Session, consultation: Consultation, dataset: records.Dataset) -> tuple[int, Any]:
+    """Rows of a consultation's file, and when it last changed: the roll when frozen; trackers
+    and votes when counted (while voting is open they change with every ballot, and the last
+    ballot's time is not published)."""
+    if dataset is records.ROLL:
+        count = session.execute(
+            sa.select(sa.func.count()).select_from(RollEntry).where(RollEntry.consultation_id == consultation.id)
+        ).scalar_one()
+        return count, consultation.roll_frozen_at
+    counted = session.execute(
+        sa.select(sa.func.max(TallyResult.computed_at)).where(TallyResult.consultation_id == consultation.id)
+    ).scalar()
+    table = Ballot if dataset is records.TRACKERS else Vote
+    count = session.execute(
+        sa.select(sa.func.count()).select_from(table).where(table.consultation_id == consultation.id)
+    ).scalar_one()
+    return count, counted
+
+
 def datasets(session: Session) -> list[Dataset]:
-    """Every public dataset now: the registry's, the commitments', and each consultation's whose
-    roll is frozen (the roll and the trackers; every vote under a named ballot)."""
-    found = [ORGANISATIONS, COMMITMENT_VERSIONS, COMPLIANCE]
+    """Every public dataset now: the territory, the registry, projects, consultations, results,
+    proposals, the commitment record, the audit chain, and each consultation whose roll is frozen
+    (its roll and trackers; every vote under a named ballot, once counted)."""
+    found = [
+        tables.COMUNAS.dataset(),
+        ORGANISATIONS,
+        tables.PROJECTS.dataset(),
+        tables.PROJECT_DECISIONS.dataset(),
+        tables.CONSULTATIONS.dataset(),
+        tables.RESULTS.dataset(),
+        tables.PROPOSALS.dataset(),
+        COMMITMENTS,
+        COMMITMENT_VERSIONS,
+        COMPLIANCE,
+        tables.AUDIT_BLOCKS.dataset(),
+        tables.DATA_REQUESTS.dataset(),
+    ]
     consultations: Iterable[Consultation] = session.execute(
         sa.select(Consultation).where(Consultation.roll_frozen_at.is_not(None)).order_by(Consultation.id)
     ).scalars()

@@ -102,35 +102,44 @@ def _timestamp(moment: Any) -> str:
 # --- rows --------------------------------------------------------------------------------------
 
 
+def roll_query(consultation_id: int) -> sa.Select[Any]:
+    """The frozen roll's entries with their comuna, by organisation id."""
+    return (
+        sa.select(
+            RollEntry.organisation_id,
+            RollEntry.rut,
+            RollEntry.legal_name,
+            RollEntry.comuna_cut,
+            Comuna.name,
+            RollEntry.weight,
+            RollEntry.inputs,
+        )
+        .join(Comuna, Comuna.cut == RollEntry.comuna_cut)
+        .where(RollEntry.consultation_id == consultation_id)
+        .order_by(RollEntry.organisation_id)
+    )
+
+
+def roll_item(row: Any) -> dict[str, Any]:
+    org_id, rut, name, cut, comuna, weight, inputs = row
+    return {
+        "organisation_id": org_id,
+        "rut": rut,
+        "name": name,
+        "comuna_cut": cut,
+        "comuna": comuna,
+        "weight": weight_text(weight),
+        "inputs": inputs,
+    }
+
+
 def roll_items(session: Session, consultation_id: int) -> Iterator[dict[str, Any]]:
     """The frozen roll by organisation id, as it stood when frozen."""
     last = 0
     while True:
-        page = session.execute(
-            sa.select(
-                RollEntry.organisation_id,
-                RollEntry.rut,
-                RollEntry.legal_name,
-                RollEntry.comuna_cut,
-                Comuna.name,
-                RollEntry.weight,
-                RollEntry.inputs,
-            )
-            .join(Comuna, Comuna.cut == RollEntry.comuna_cut)
-            .where(RollEntry.consultation_id == consultation_id, RollEntry.organisation_id > last)
-            .order_by(RollEntry.organisation_id)
-            .limit(PAGE)
-        ).all()
-        for org_id, rut, name, cut, comuna, weight, inputs in page:
-            yield {
-                "organisation_id": org_id,
-                "rut": rut,
-                "name": name,
-                "comuna_cut": cut,
-                "comuna": comuna,
-                "weight": weight_text(weight),
-                "inputs": inputs,
-            }
+        page = session.execute(roll_query(consultation_id).where(RollEntry.organisation_id > last).limit(PAGE)).all()
+        for row in page:
+            yield roll_item(row)
         if len(page) < PAGE:
             return
         last = page[-1][0]

@@ -32,12 +32,22 @@ def matches(spec: dict, path: str, body: dict, status: str = "200") -> None:
 def test_the_openapi_document_validates_and_names_every_operation(spec) -> None:
     assert spec["openapi"] == "3.1.0"
     assert set(spec["paths"]) == {
+        "/api/v1/comunas",
         "/api/v1/organizaciones",
         "/api/v1/organizaciones/{rut}",
-        "/api/v1/compromisos",
-        "/api/v1/compromisos/{commitment_id}",
+        "/api/v1/proyectos",
+        "/api/v1/proyectos/{project_id}",
+        "/api/v1/proyectos-admisibilidad",
         "/api/v1/consultas",
         "/api/v1/consultas/{consultation_id}",
+        "/api/v1/consultas/{consultation_id}/padron",
+        "/api/v1/consultas/{consultation_id}/resultado",
+        "/api/v1/propuestas",
+        "/api/v1/compromisos",
+        "/api/v1/compromisos/{commitment_id}",
+        "/api/v1/compromisos/{commitment_id}/versiones",
+        "/api/v1/auditoria/bloques",
+        "/api/v1/solicitudes-de-datos",
     }
 
 

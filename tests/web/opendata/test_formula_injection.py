@@ -13,6 +13,7 @@ from participa.commitments import operations as commitments
 from participa.core.db import utcnow
 from tests.fixtures.accounts import create_user
 from tests.fixtures.certification import closed_consultation
+from tests.fixtures.proposals import proposal
 from tests.fixtures.registry import create_organisation
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,6 +34,7 @@ def test_every_public_csv_neutralises_formulas(client, session, uploads) -> None
         reason="=1+1",
         now=utcnow(),
     )
+    proposal(session, closed, org, title='=HYPERLINK("http://malo.example","ver")', body="@SUM(1+1)*cmd|' /C calc'!A0")
     session.commit()
     # The roll keeps the names frozen with it: the dangerous one is the organisation's own now.
     from participa.consultations.models import RollEntry
@@ -49,4 +51,6 @@ def test_every_public_csv_neutralises_formulas(client, session, uploads) -> None
             for cell in row:
                 assert not cell.startswith(DANGEROUS) or cell.lstrip("-").replace(",", "").isdigit(), (path, cell)
                 seen_dangerous_text += cell.startswith("'") and cell[1:2] in DANGEROUS
-    assert seen_dangerous_text >= 4  # the texts were there, neutralised, not missing
+    assert seen_dangerous_text >= 6  # the texts were there, neutralised, not missing
+    proposals = client.get("/datos/propuestas.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in proposals and "'@SUM" in proposals
