@@ -211,6 +211,35 @@ def bulk_insert(sess: Session, table: sa.Table, rows: list[dict[str, Any]]) -> N
             )
 
 
+def copy_out_csv(sess: Session, query: sa.Select[Any]) -> Iterator[bytes] | None:
+    """The rows of ``query`` as CSV lines (``;`` between fields, no header, LF line ends) straight
+    from PostgreSQL's ``COPY ... TO STDOUT``, in the blocks it sends: the database formats and
+    quotes, and memory stays flat however many rows there are. ``None`` on other databases,
+    whose callers write the CSV in Python. The query's parameters come from code, never from a
+    request: they are rendered into the statement (COPY takes none)."""
+    connection = sess.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    statement = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    raw = connection.connection.driver_connection
+
+    def blocks() -> Iterator[bytes]:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, DELIMITER ';')") as copy,
+        ):
+            for block in copy:
+                yield bytes(block)
+
+    return blocks()
+
+
+def utc_seconds_sql(column: Any) -> Any:
+    """A stored UTC time as ``2026-12-01T08:00:00Z`` in PostgreSQL (as
+    :func:`participa.core.tabular.utc_seconds` writes it in Python)."""
+    return sa.func.to_char(column, sa.literal_column('\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''))
+
+
 def next_ids(sess: Session, table: sa.Table, count: int) -> list[int] | None:
     """``count`` fresh primary keys from the table's sequence (PostgreSQL), so that rows can be
     copied in with their ids known; ``None`` where the database has no sequence to draw on."""

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from participa.core.canonical import canonical_json
 
 BOM = "\ufeff"
@@ -27,6 +29,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def safe_text(text: str) -> str:
     """A text cell that no spreadsheet runs as a formula."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def safe_text_sql(column: Any) -> Any:
+    """:func:`safe_text` as a SQL expression, for files the database writes (COPY): the same
+    starting characters, the same apostrophe."""
+    return sa.case(
+        (sa.func.substr(column, 1, 1).in_([sa.literal(c) for c in FORMULA_STARTS]), sa.literal("'") + column),
+        else_=column,
+    )
+
+
+def utc_seconds(moment: datetime | None) -> str | None:
+    """A time in UTC to the second, ``2026-12-01T08:00:00Z`` (participa.core.db.utc_seconds_sql
+    writes the same in SQL)."""
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def csv_cell(value: Any) -> str:

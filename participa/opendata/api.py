@@ -67,15 +67,14 @@ class Operation:
 def _organisations(session: Session) -> dict[str, Any]:
     comuna, org_type, status = (p.read() for p in ORGANISATION_FILTERS)
     limit = LIMIT.read() or 50
-    rows, more = registry.public_page(
+    items, after = registry.public_page(
         session, after_id=cursor_value(), limit=limit, comuna_cut=comuna, org_type=org_type, status=status
     )
-    return {"items": [registry.public_item(o) for o in rows], "next_cursor": str(rows[-1].id) if more else None}
+    return {"items": items, "next_cursor": None if after is None else str(after)}
 
 
 def _organisation(session: Session, rut: str) -> dict[str, Any] | None:
-    found = registry.public_organisation(session, rut)
-    return registry.public_item(found) if found else None
+    return registry.public_entry(session, rut)
 
 
 def _commitment_item(c: Commitment) -> dict[str, Any]:

@@ -8,6 +8,7 @@ the operations, with their permission checks"). A refusal raises ``RegistryError
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ from participa.accounts.rules import Role
 from participa.audit.models import AuditEvent
 from participa.core import db, storage
 from participa.core.rut import InvalidRut, normalize_rut
+from participa.core.tabular import csv_chunks, safe_text_sql, utc_seconds
 from participa.core.text import fold
 from participa.registry import rules
 from participa.registry.models import ImportBatch, ImportRow, Organisation, Representation
 from participa.registry.operations import DOCUMENT_KIND, RegistryError
 from participa.registry.rules import OrgStatus
+from participa.territory.models import Comuna
 
 RECENT_IMPORTS = 30
 RECENT_DECISIONS = 30
@@ -292,22 +295,56 @@ def public_organisation(session: Session, rut: str) -> Organisation | None:
     return session.execute(query).scalar_one_or_none()
 
 
-def public_item(org: Organisation) -> dict[str, object]:
-    """An organisation as the public directory's downloads and API give it (no personal data)."""
+@functools.cache
+def public_select() -> sa.Select[Any]:
+    """The public directory's columns (``id``, then those of :data:`PUBLIC_FIELDS`), by id:
+    rows, not objects, so that a page of 100 or a file of 100,000 reads cheaply. Built once."""
+    return (
+        sa.select(
+            Organisation.id,
+            Organisation.rut,
+            Organisation.legal_name,
+            Organisation.registry_number,
+            Organisation.org_type,
+            Organisation.comuna_cut,
+            Comuna.name.label("comuna"),
+            Organisation.address,
+            Organisation.members_count,
+            Organisation.board_term_start,
+            Organisation.board_term_end,
+            Organisation.status,
+            Organisation.status_changed_at,
+        )
+        .join(Comuna, Comuna.cut == Organisation.comuna_cut)
+        .where(Organisation.status != OrgStatus.PENDING.value)
+        .order_by(Organisation.id)
+    )
+
+
+def public_item(row: Any) -> dict[str, object]:
+    """An organisation (a row of :func:`public_select`) as the public directory's downloads and
+    API give it (no personal data)."""
+    _id, rut, name, number, org_type, cut, comuna, address, members, start, end, status, changed = row
     return {
-        "rut": org.rut,
-        "legal_name": org.legal_name,
-        "registry_number": org.registry_number,
-        "org_type": org.org_type,
-        "comuna_cut": org.comuna_cut,
-        "comuna": org.comuna.name,
-        "address": org.address,
-        "members_count": org.members_count,
-        "board_term_start": org.board_term_start.isoformat() if org.board_term_start else None,
-        "board_term_end": org.board_term_end.isoformat() if org.board_term_end else None,
-        "status": org.status,
-        "status_changed_at": org.status_changed_at.isoformat() if org.status_changed_at else None,
+        "rut": rut,
+        "legal_name": name,
+        "registry_number": number,
+        "org_type": org_type,
+        "comuna_cut": cut,
+        "comuna": comuna,
+        "address": address,
+        "members_count": members,
+        "board_term_start": start.isoformat() if start else None,
+        "board_term_end": end.isoformat() if end else None,
+        "status": status,
+        "status_changed_at": utc_seconds(changed),
     }
+
+
+def public_entry(session: Session, rut: str) -> dict[str, object] | None:
+    """One organisation of the public directory by its RUT, as the API gives it."""
+    row = session.execute(public_select().where(Organisation.rut == rut.upper())).first()
+    return public_item(row) if row else None
 
 
 def public_page(
@@ -318,35 +355,67 @@ def public_page(
     comuna_cut: int | None = None,
     org_type: str | None = None,
     status: str | None = None,
-) -> tuple[list[Organisation], bool]:
+) -> tuple[list[dict[str, object]], int | None]:
     """A page of the public directory after ``after_id``, by id, with the filters given; and
-    whether more follow."""
-    query = sa.select(Organisation).where(Organisation.status != OrgStatus.PENDING.value, Organisation.id > after_id)
+    the id to continue after when more follow (None at the end)."""
+    query = public_select().where(Organisation.id > after_id)
     if comuna_cut is not None:
         query = query.where(Organisation.comuna_cut == comuna_cut)
     if org_type is not None:
         query = query.where(Organisation.org_type == org_type)
     if status is not None:
         query = query.where(Organisation.status == status)
-    rows = list(session.execute(query.order_by(Organisation.id).limit(limit + 1)).scalars())
-    return rows[:limit], len(rows) > limit
+    rows = session.execute(query.limit(limit + 1)).all()
+    page = rows[:limit]
+    return [public_item(row) for row in page], page[-1].id if len(rows) > limit else None
+
+
+def public_csv_query() -> sa.Select[Any]:
+    """The public directory's CSV rows as the database writes them (participa.core.db.
+    copy_out_csv): the columns of :data:`PUBLIC_FIELDS`, texts safe from formula injection and
+    times as :func:`public_item` gives them, by id. A parity test holds it to the Python path."""
+    safe = safe_text_sql
+    return (
+        sa.select(
+            safe(Organisation.rut),
+            safe(Organisation.legal_name),
+            safe(Organisation.registry_number),
+            safe(Organisation.org_type),
+            Organisation.comuna_cut,
+            safe(Comuna.name),
+            safe(Organisation.address),
+            Organisation.members_count,
+            Organisation.board_term_start,
+            Organisation.board_term_end,
+            safe(Organisation.status),
+            db.utc_seconds_sql(Organisation.status_changed_at),
+        )
+        .join(Comuna, Comuna.cut == Organisation.comuna_cut)
+        .where(Organisation.status != OrgStatus.PENDING.value)
+        .order_by(Organisation.id)
+    )
+
+
+def public_csv_chunks(session: Session) -> Iterator[bytes]:
+    """The public directory as CSV: written by the database where it can (COPY, PostgreSQL), by
+    Python elsewhere; the same header, the same values."""
+    header = csv_chunks(PUBLIC_FIELDS, ())
+    copied = db.copy_out_csv(session, public_csv_query())
+    if copied is not None:
+        yield from header
+        yield from copied
+        return
+    yield from csv_chunks(PUBLIC_FIELDS, ([row[f] for f in PUBLIC_FIELDS] for row in public_rows(session)))
 
 
 def public_rows(session: Session) -> Iterator[dict[str, object]]:
-    """The public directory as plain rows of :data:`PUBLIC_FIELDS`, by id, read in pages and let go
-    of page by page so that the whole registry streams in little memory."""
+    """The public directory as plain rows of :data:`PUBLIC_FIELDS`, by id, read a page at a time
+    so that the whole registry streams in little memory."""
     last = 0
     while True:
-        query = (
-            sa.select(Organisation)
-            .where(Organisation.status != OrgStatus.PENDING.value, Organisation.id > last)
-            .order_by(Organisation.id)
-            .limit(DOWNLOAD_PAGE_ROWS)
-        )
-        page = list(session.execute(query).scalars())
-        if not page:
+        page = session.execute(public_select().where(Organisation.id > last).limit(DOWNLOAD_PAGE_ROWS)).all()
+        for row in page:
+            yield public_item(row)
+        if len(page) < DOWNLOAD_PAGE_ROWS:
             return
-        for org in page:
-            yield public_item(org)
         last = page[-1].id
-        session.expunge_all()

@@ -398,8 +398,11 @@ def public_organisation(rut: str):
 def public_csv():
     """The public directory as CSV for a Spanish-locale spreadsheet, safe from formula injection
     (participa/core/tabular.py)."""
-    rows = ([row[field] for field in PUBLIC_FIELDS] for row in queries.public_rows(db.session()))
-    response = Response(stream_with_context(csv_chunks(PUBLIC_FIELDS, rows)), mimetype="text/csv; charset=utf-8")
+
+    def chunks() -> Iterator[bytes]:
+        yield from queries.public_csv_chunks(db.session())
+
+    response = Response(stream_with_context(chunks()), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="organizaciones.csv"'
     return response
 
