@@ -64,6 +64,7 @@ ORGANISATIONS = Dataset(
             )
         ).one()
     ),
+    (("comuna_cut", "comunas", "cut"),),
 )
 
 COMMITMENT_VERSIONS = Dataset(
@@ -87,6 +88,7 @@ COMMITMENT_VERSIONS = Dataset(
     lambda session: tuple(
         session.execute(sa.select(sa.func.count(), sa.func.max(CommitmentVersion.recorded_at))).one()
     ),
+    (("commitment", "compromisos", "commitment"),),
 )
 
 COMMITMENTS = Dataset(
@@ -178,6 +180,7 @@ def _consultation_dataset(consultation: Consultation, dataset: records.Dataset) 
         ("voting.download", {"consultation_id": consultation.id, "name": dataset.name, "extension": "json"}),
         fields,
         stats=lambda session: _consultation_stats(session, consultation, dataset),
+        references=(("cut_comuna", "comunas", "cut"),) if dataset is records.ROLL else (),
     )
 
 

@@ -67,6 +67,8 @@ class Dataset:
     primary_key: tuple[str, ...] = ()
     # How many rows and when last changed, for the catalogue page (None: not counted).
     stats: Callable[[Session], tuple[int, datetime | None]] | None = None
+    # Columns that name a row of another dataset: (column, dataset, its column).
+    references: tuple[tuple[str, str, str], ...] = ()
 
     def urls(self) -> dict[str, str]:
         found = {"csv": url_for(self.csv_endpoint[0], _external=True, **self.csv_endpoint[1])}
@@ -81,6 +83,11 @@ class Dataset:
         }
         if self.primary_key:
             schema["primaryKey"] = list(self.primary_key)
+        if self.references:
+            schema["foreignKeys"] = [
+                {"fields": [column], "reference": {"resource": dataset, "fields": [target]}}
+                for column, dataset, target in self.references
+            ]
         return {
             "name": self.name,
             "title": str(self.title),

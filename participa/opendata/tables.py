@@ -68,6 +68,7 @@ class Table:
     filters: tuple[Filter, ...] = ()
     rows: Callable[[Session], Iterator[dict[str, Any]]] | None = None
     changed: Any = None  # the column whose latest value is the table's last change
+    references: tuple[tuple[str, str, str], ...] = ()  # (column, dataset, its column)
 
     def stats(self, session: Session) -> tuple[int, datetime | None]:
         """How many public rows the table has, and when it last changed (when known)."""
@@ -130,6 +131,7 @@ class Table:
             tuple({k: v for k, v in f.items() if k != "json"} for f in self.fields),
             self.primary_key,
             self.stats,
+            self.references,
         )
 
 
@@ -218,6 +220,7 @@ PROJECTS = Table(
     ("id",),
     query=_project_query,
     key=Project.id,
+    references=(("comuna_cut", "comunas", "cut"),),
     filters=(
         Filter(params.COMUNA, lambda q, v: q.where(Project.comuna_cut == v)),
         Filter(
@@ -267,6 +270,7 @@ PROJECT_DECISIONS = Table(
     ("id",),
     query=_decision_query,
     key=AdmissibilityDecision.id,
+    references=(("project_id", "proyectos", "id"),),
     changed=AdmissibilityDecision.decided_at,
     filters=(
         Filter(
@@ -440,6 +444,7 @@ RESULTS = Table(
     ),
     ("consultation_id", "question_id"),
     rows=result_rows,
+    references=(("consultation_id", "consultas", "id"), ("project_id", "proyectos", "id")),
 )
 
 # --- proposals ----------------------------------------------------------------------------------
@@ -503,6 +508,7 @@ PROPOSALS = Table(
     ("id",),
     query=_proposal_query,
     key=Proposal.id,
+    references=(("consultation_id", "consultas", "id"),),
     changed=Proposal.created_at,
     filters=(
         Filter(

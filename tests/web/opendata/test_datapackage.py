@@ -21,6 +21,12 @@ def test_the_data_package_validates_against_the_live_downloads(client, session, 
     names = [resource["name"] for resource in descriptor["resources"]]
     assert {"organizaciones", "compromisos-versiones", "cumplimiento"} <= set(names)
     assert any(name.endswith("-padron") for name in names) and any(name.endswith("-votos") for name in names)
+    schemas = {resource["name"]: resource["schema"] for resource in descriptor["resources"]}
+    # References between datasets are declared, so that the validation below checks them too.
+    assert {"fields": ["comuna_cut"], "reference": {"resource": "comunas", "fields": ["cut"]}} in schemas["proyectos"][
+        "foreignKeys"
+    ]
+    assert schemas["resultados"]["foreignKeys"] and schemas["organizaciones"]["foreignKeys"]
     for resource in descriptor["resources"]:
         response = client.get(urlsplit(resource["path"]).path)
         assert response.status_code == 200, resource["path"]
