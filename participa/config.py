@@ -130,6 +130,9 @@ def _backends(overrides: dict[str, Any]) -> dict[str, Any]:
         or f"sqlite:///{INSTANCE / 'participa.db'}",
         "REDIS_URL": redis_url,
         "TASKS_EAGER": _bool(_env("TASKS_EAGER"), default=redis_url is None),
+        # With TASKS_EAGER, the tasks that run after the response on a thread of the process
+        # rather than in the request (participa.core.background): the long ones.
+        "BACKGROUND_TASKS": frozenset({"registry.import_batch"}),
         "AUDIT_SEAL_INTERVAL": float(_env("AUDIT_SEAL_INTERVAL", "5")),
         # Seconds between two runs of the beat task that queues vote receipt e-mails.
         "RECEIPT_MAIL_INTERVAL": float(_env("RECEIPT_MAIL_INTERVAL", "5")),
@@ -161,6 +164,9 @@ def _web(production: bool) -> dict[str, Any]:
         # Links in e-mails and QR codes are built on PUBLIC_URL, never on the request's Host
         # header (which an attacker can choose: password-reset poisoning).
         "PUBLIC_URL": (_env("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Where people write about accessibility, their personal data or a problem (the help,
+        # accessibility and privacy pages name it).
+        "CONTACT_EMAIL": _env("CONTACT_EMAIL", "participa@participa.invalid"),
         "SESSION_COOKIE_NAME": "participa_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

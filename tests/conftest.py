@@ -84,6 +84,10 @@ def app_config(database_url: str) -> dict[str, object]:
     else:
         config["REDIS_URL"] = None
         config["TASKS_EAGER"] = True
+        # Every task in the request: a test's rolled-back transaction (the ``session`` fixture)
+        # is one connection that a background thread must not share. The embedded default's
+        # background thread has its own test (tests/integration/test_embedded_import.py).
+        config["BACKGROUND_TASKS"] = frozenset()
     return config
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from participa.core import db
+from participa.core import background, db
 from participa.core.db import Base, utcnow
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,9 @@ def publish_committed() -> None:
 
 def _publish(task: str, args: list[Any]) -> bool:
     celery_app = current_app.extensions["celery"]
+    if background.runs_in_background(task):
+        background.runner().submit(task, args)  # after the response, on the embedded default
+        return True
     if current_app.config["TASKS_EAGER"]:
         celery_app.tasks[task].apply(args=args, throw=True)
         return True

@@ -27,7 +27,7 @@ from werkzeug.exceptions import Forbidden
 from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
-from participa.core import db, outbox, storage
+from participa.core import background, db, outbox, storage
 from participa.core.ratelimit import download_limit
 from participa.core.security import acting_user, role_required
 from participa.core.tabular import csv_chunks
@@ -131,6 +131,7 @@ def list_imports():
 def show_import(batch_id: int):
     actor = acting_user()
     batch = queries.import_batch(db.session(), actor=actor, batch_id=batch_id) or abort(404)
+    _keep_going(batch)
     return render_template(
         "registry/import.html",
         batch=batch,
@@ -146,7 +147,15 @@ def show_import(batch_id: int):
 @role_required(Role.CURATOR)
 def import_status(batch_id: int):
     batch = queries.import_batch(db.session(), actor=acting_user(), batch_id=batch_id) or abort(404)
+    _keep_going(batch)
     return jsonify(queries.batch_progress(batch))
+
+
+def _keep_going(batch) -> None:
+    """On the embedded default, an unfinished import whose process stopped is taken up again by
+    this one when someone looks at it (participa.core.background)."""
+    if batch.status in ("queued", "running"):
+        background.ensure("registry.import_batch", batch.id)
 
 
 @role_required(Role.CURATOR)
