@@ -140,6 +140,17 @@ class LoginPolicy:
     ip_window: timedelta
 
 
+# How long sign-in attempts (an e-mail, an IP address, a time) are kept: long enough to see an
+# attack and the throttling windows through, no longer (the privacy notice, /privacidad, says so).
+LOGIN_ATTEMPT_RETENTION = timedelta(days=90)
+
+
+def prune_login_attempts(session: Session, *, now: datetime) -> int:
+    """Delete sign-in attempts older than :data:`LOGIN_ATTEMPT_RETENTION`; how many went."""
+    result = session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPT_RETENTION))
+    return result.rowcount or 0
+
+
 def authenticate(
     session: Session, *, email: str, password: str, ip: str, now: datetime, policy: LoginPolicy
 ) -> LoginResult:

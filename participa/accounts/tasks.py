@@ -32,3 +32,11 @@ def password_reset_mail(email: str, locale: str | None) -> None:
             )
             send_email(user.email, _("Cambie su contraseña de Participa"), body)
     db.session.commit()
+
+
+@shared_task(name="accounts.prune_login_attempts", ignore_result=True)
+def prune_login_attempts() -> int:
+    """Beat, daily: sign-in attempts are kept 90 days (the privacy notice)."""
+    removed = ops.prune_login_attempts(db.session(), now=utcnow())
+    db.session.commit()
+    return removed

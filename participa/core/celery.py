@@ -72,6 +72,11 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
         "beat_schedule": {
+            "accounts-prune-login-attempts": {
+                "task": "accounts.prune_login_attempts",
+                "schedule": 24 * 3600.0,
+                "options": {"queue": QUEUE_DEFAULT, "expires": 3600},
+            },
             "consultations-advance-phases": {
                 "task": "consultations.advance_phases",
                 "schedule": 60.0,

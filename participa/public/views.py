@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 
+from participa.accounts.rules import PASSWORD_MIN_LENGTH
 from participa.core import db
 
 
@@ -52,3 +53,21 @@ def favicon():
     from flask import redirect, url_for
 
     return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+def help_page():
+    """How to take part, step by step, in clear language."""
+    return render_template(
+        "public/help.html", contact=current_app.config["CONTACT_EMAIL"], password_min=PASSWORD_MIN_LENGTH
+    )
+
+
+def accessibility():
+    """The accessibility statement: the standard aimed at, how it is checked, what is known not
+    to meet it, and how to report a barrier."""
+    return render_template("public/accessibility.html", contact=current_app.config["CONTACT_EMAIL"])
+
+
+def privacy():
+    """What personal data Participa keeps, why, who sees it, for how long, and people's rights."""
+    return render_template("public/privacy.html", contact=current_app.config["CONTACT_EMAIL"])

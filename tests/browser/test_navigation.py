@@ -93,3 +93,19 @@ def test_a_long_list_of_choices_is_checkboxes_with_a_filter(app, app_server: str
     comunas.get_by_label("Renca").check()
     comunas.get_by_label("Filtrar la lista").fill("")
     assert comunas.get_by_label("Renca").is_checked()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_help_accessibility_and_privacy_read_at_every_width(app_server: str, page, width: int) -> None:
+    from tests.browser.test_vote import fits_the_width
+
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{app_server}/")
+    for name, heading in (
+        ("Ayuda", "Ayuda"),
+        ("Accesibilidad", "Declaración de accesibilidad"),
+        ("Privacidad", "Aviso de privacidad"),
+    ):
+        page.get_by_role("contentinfo").get_by_role("link", name=name, exact=True).click()
+        page.get_by_role("heading", name=heading, level=1).wait_for()
+        assert fits_the_width(page), f"{heading} scrolls sideways at {width} px"
