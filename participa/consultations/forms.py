@@ -124,3 +124,16 @@ class PhaseForm(FlaskForm):
     # schedule moved the consultation on, changes nothing.
     target = HiddenField()
     submit = SubmitField(_l("Confirmar"))
+
+
+class PublicFilterForm(FlaskForm):
+    """Search of the public list of consultations (a GET form: it changes nothing, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Buscar"), description=_l("Palabras del título o la descripción."), validators=[Optional(), Length(max=120)]
+    )
+    etapa = SelectField(_l("Etapa"), validators=[Optional()])
+    comuna = SelectField(_l("Comuna que vota"), validators=[Optional()])

@@ -49,6 +49,37 @@ class Schedule:
         return []
 
 
+@dataclass(frozen=True)
+class Step:
+    """One phase of a consultation's timeline: when it starts and ends (None when no date sets
+    it: counting ends and certification starts when the work is done) and whether it is past,
+    the current one or still to come."""
+
+    phase: Phase
+    starts_at: datetime | None
+    ends_at: datetime | None
+    state: str  # "done", "current" or "upcoming"
+
+
+def timeline(current: Phase, schedule: Schedule, certified_at: datetime | None) -> list[Step]:
+    """The public phases in order with their dates (DESIGN §4, consultation phases)."""
+    bounds = {
+        Phase.INFORMATION: (schedule.information_at, schedule.proposals_at),
+        Phase.PROPOSALS: (schedule.proposals_at, schedule.voting_at),
+        Phase.VOTING: (schedule.voting_at, schedule.voting_ends_at),
+        Phase.COUNTING: (schedule.voting_ends_at, None),
+        Phase.CERTIFICATION: (None, certified_at),
+        Phase.PUBLISHED: (certified_at, None),
+    }
+    position = ORDER.index(current)
+    steps = []
+    for phase, (starts, ends) in bounds.items():
+        place = ORDER.index(phase)
+        state = "done" if place < position else "current" if place == position else "upcoming"
+        steps.append(Step(phase, starts, ends, state))
+    return steps
+
+
 def next_phase(current: Phase) -> Phase | None:
     index = ORDER.index(current)
     return ORDER[index + 1] if index + 1 < len(ORDER) else None

@@ -15,8 +15,8 @@ from wtforms.fields import SelectChoice
 from participa.accounts.rules import Role
 from participa.certification import operations as certification
 from participa.certification.forms import RecountForm
-from participa.consultations import operations
-from participa.consultations.forms import ConsultationForm, PhaseForm
+from participa.consultations import operations, queries, rules
+from participa.consultations.forms import ConsultationForm, PhaseForm, PublicFilterForm
 from participa.consultations.labels import PHASE_LABELS, WEIGHT_BASE_LABELS
 from participa.consultations.models import Consultation, PowerIndex, RollEntry
 from participa.consultations.rules import MAJORITIES, Phase, early_start, manual_change_allowed, next_phase
@@ -367,16 +367,33 @@ def roll(consultation_id: int):
 
 
 def list_public():
-    consultations = (
-        db.session.execute(
-            sa.select(Consultation)
-            .where(Consultation.phase != Phase.DRAFT.value)
-            .order_by(Consultation.voting_at.desc())
+    """Published consultations, searched by words, phase and the comuna whose organisations vote."""
+    form = PublicFilterForm(request.args)
+    form.etapa.choices = [SelectChoice("", _("Todas"))] + [
+        SelectChoice(phase.value, label) for phase, label in PHASE_LABELS.items() if phase != Phase.DRAFT
+    ]
+    form.comuna.choices = [SelectChoice("", _("Todas"))] + [
+        SelectChoice(str(c.cut), c.name) for c in list_comunas(db.session())
+    ]
+    if not form.validate():
+        found, status = queries.PublicPage([], 0, 1, 1), 400
+    else:
+        filters = queries.PublicFilters(
+            text=form.q.data or "",
+            phase=form.etapa.data or None,
+            comuna_cut=int(form.comuna.data) if form.comuna.data else None,
+            page=page_number(),
         )
-        .scalars()
-        .all()
-    )
-    return render_template("consultations/public_list.html", consultations=consultations, phases=PHASE_LABELS)
+        found, status = queries.public_consultations(db.session(), filters), 200
+    return render_template(
+        "consultations/public_list.html",
+        form=form,
+        found=found,
+        total=found.total,
+        page=found.page,
+        page_size=queries.PAGE_SIZE,
+        phases=PHASE_LABELS,
+    ), status
 
 
 def show_public(consultation_id: int):
@@ -385,9 +402,13 @@ def show_public(consultation_id: int):
         current_user.is_authenticated and current_user.has_role(Role.MANAGER)
     ):
         abort(404)
+    schedule = rules.Schedule(
+        consultation.information_at, consultation.proposals_at, consultation.voting_at, consultation.voting_ends_at
+    )
     return render_template(
         "consultations/public_show.html",
         consultation=consultation,
+        timeline=rules.timeline(Phase(consultation.phase), schedule, consultation.certified_at),
         phases=PHASE_LABELS,
         majority_label=_majority_label(consultation),
         type_labels=TYPE_LABELS,

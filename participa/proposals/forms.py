@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from participa.proposals.rules import BODY_MAX, BODY_MIN, TITLE_MAX
 
@@ -46,3 +46,33 @@ class AnswerForm(FlaskForm):
 class HideForm(FlaskForm):
     reason = TextAreaField(_l("Motivo para ocultar"), validators=[_required, Length(min=3, max=2000)])
     submit = SubmitField(_l("Ocultar"))
+
+
+class ProposalFilterForm(FlaskForm):
+    """Search of a consultation's proposals (a GET form: it changes nothing, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Buscar"), description=_l("Palabras del título o del texto."), validators=[Optional(), Length(max=120)]
+    )
+    proyecto = SelectField(_l("Proyecto"), validators=[Optional()])
+    tipo = SelectField(
+        _l("Tipo"),
+        choices=[
+            SelectChoice("", _l("Todos")),
+            SelectChoice("proposal", _l("Propuestas")),
+            SelectChoice("observation", _l("Observaciones")),
+        ],
+        validators=[Optional()],
+    )
+    respuesta = SelectField(
+        _l("Respuesta de la comuna"),
+        choices=[
+            SelectChoice("", _l("Todas")),
+            SelectChoice("con", _l("Con respuesta")),
+            SelectChoice("sin", _l("Sin respuesta")),
+        ],
+        validators=[Optional()],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from participa.consultations import weights
 from participa.consultations.models import Consultation, Question
 from participa.consultations.rules import Phase
 from participa.core.db import utcnow
+from participa.core.text import fold
 from participa.proposals import rules
 from participa.proposals.models import Proposal, ProposalSupport
 from participa.registry.models import Organisation, Representation
@@ -222,13 +224,31 @@ def hide_proposal(session: Session, *, actor: User, proposal: Proposal, reason: 
     session.flush()
 
 
-def visible_proposals(session: Session, consultation_id: int) -> list[Proposal]:
+@dataclass(frozen=True)
+class ProposalFilters:
+    """Words of the title or text (a hidden item's are not searched), a question, a kind, and
+    whether the comuna answered (True, False or None for either)."""
+
+    text: str = ""
+    question_id: int | None = None
+    kind: str | None = None
+    answered: bool | None = None
+
+
+def visible_proposals(
+    session: Session, consultation_id: int, filters: ProposalFilters = ProposalFilters()
+) -> list[Proposal]:
     """Published items: admissible ones (hidden ones show only their moderation reason). A filed
     item appears once its admissibility has been checked."""
-    return list(
-        session.execute(
-            sa.select(Proposal)
-            .where(Proposal.consultation_id == consultation_id, Proposal.status == "admissible")
-            .order_by(Proposal.question_id, Proposal.id)
-        ).scalars()
-    )
+    query = sa.select(Proposal).where(Proposal.consultation_id == consultation_id, Proposal.status == "admissible")
+    if filters.question_id is not None:
+        query = query.where(Proposal.question_id == filters.question_id)
+    if filters.kind:
+        query = query.where(Proposal.kind == filters.kind)
+    if filters.answered is not None:
+        query = query.where(Proposal.answer.is_not(None) if filters.answered else Proposal.answer.is_(None))
+    found = list(session.execute(query.order_by(Proposal.question_id, Proposal.id)).scalars())
+    words = fold(filters.text).split()
+    if words:
+        found = [p for p in found if not p.hidden and all(w in fold(f"{p.title} {p.body}") for w in words)]
+    return found

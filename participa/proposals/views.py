@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,7 +13,7 @@ from participa.core import db, outbox
 from participa.core.db import utcnow
 from participa.core.security import acting_user, role_required
 from participa.proposals import operations
-from participa.proposals.forms import AnswerForm, HideForm, ProposalForm, SupportForm
+from participa.proposals.forms import AnswerForm, HideForm, ProposalFilterForm, ProposalForm, SupportForm
 from participa.proposals.models import Proposal
 from participa.registry.operations import represented_organisations
 
@@ -51,11 +51,25 @@ def list_proposals(consultation_id: int, form: ProposalForm | None = None, statu
     if consultation.phase == Phase.DRAFT:
         abort(404)
     default_form, support_form = _forms(consultation)
-    proposals = operations.visible_proposals(db.session(), consultation_id)
+    filters = ProposalFilterForm(request.args)
+    filters.proyecto.choices = [SelectChoice("", _("Todos"))] + [
+        SelectChoice(str(q.id), q.project.title) for q in consultation.questions
+    ]
+    if filters.validate():
+        chosen = operations.ProposalFilters(
+            text=filters.q.data or "",
+            question_id=int(filters.proyecto.data) if filters.proyecto.data else None,
+            kind=filters.tipo.data or None,
+            answered={"con": True, "sin": False}.get(filters.respuesta.data or ""),
+        )
+        proposals = operations.visible_proposals(db.session(), consultation_id, chosen)
+    else:
+        proposals, status = [], 400
     return render_template(
         "proposals/list.html",
         consultation=consultation,
         proposals=proposals,
+        filters=filters,
         form=form or default_form,
         support_form=support_form,
         answer_form=AnswerForm(),
