@@ -10,6 +10,8 @@ CATALOGUES := participa/translations
 CHROMIUM ?= /usr/bin/chromium
 # The router of docker-compose.yml is tested in Debian's nginx (tests/integration/test_proxy_config.py).
 NGINX ?= /usr/sbin/nginx
+# The Nu HTML Checker runs on Java (tests/web/test_html_validity.py).
+JAVA ?= /usr/bin/java
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test services compile-catalogues i18n lint test-embedded test-postgres bench clean
@@ -68,7 +70,12 @@ $(NGINX):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light
 
-test: install-test lint $(CHROMIUM) $(NGINX)
+$(JAVA):
+	@echo "Installing Debian's default-jre-headless package for the HTML checker"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless
+
+test: install-test lint $(CHROMIUM) $(NGINX) $(JAVA)
 	bash scripts/test-legs.sh
 
 test-embedded: install-test

@@ -29,6 +29,7 @@ from participa.opendata.schema import (
 from participa.registry.models import Organisation
 from participa.registry.rules import OrgStatus
 from participa.voting import records
+from participa.voting import rules as voting_rules
 from participa.voting.models import Ballot, TallyResult, Vote
 
 ORGANISATIONS = Dataset(
@@ -153,6 +154,26 @@ COMPLIANCE = Dataset(
 )
 
 
+# What each column of a consultation's public files holds (participa.voting.records).
+RECORD_FIELDS = {
+    "organisation_id": _l("Organización (identificador)"),
+    "rut": _l("RUT de la organización"),
+    "name": _l("Nombre de la organización"),
+    "comuna_cut": _l("Código de la comuna"),
+    "comuna": _l("Comuna"),
+    "weight": _l("Peso de la organización en el padrón"),
+    "inputs": _l("Con qué datos se calculó el peso (objeto JSON)"),
+    "tracker": _l("Número de seguimiento de la papeleta"),
+    "status": _l("Estado de la papeleta (código)"),
+    "reason": _l("Motivo cuando no se contó (código)"),
+    "ballot": _l("Papeleta (identificador)"),
+    "question_id": _l("Pregunta"),
+    "choice": _l("Opción elegida: a favor, en contra o abstención"),
+    "channel": _l("Canal: en línea o presencial"),
+    "cast_at": _l("Emitido (UTC)"),
+}
+
+
 def _consultation_dataset(consultation: Consultation, dataset: records.Dataset) -> Dataset:
     titles = {
         "padron": lambda n: _l("Padrón congelado de la consulta %(id)s", id=n),
@@ -168,8 +189,15 @@ def _consultation_dataset(consultation: Consultation, dataset: records.Dataset) 
         "organisation_id": integer, "comuna_cut": integer, "question_id": integer, "ballot": integer,
         "weight": decimal, "cast_at": moment,
     }  # fmt: skip
+    codes = {
+        "choice": ["approve", "reject", "abstain"],
+        "channel": ["online", "in_person"],
+        "status": list(voting_rules.STATUSES),
+    }
     fields = tuple(
-        (kinds.get(key, text))(column, key) if kinds.get(key) is not decimal else decimal(column, key)
+        (kinds.get(key, text))(
+            column, RECORD_FIELDS[key], **({"constraints": {"enum": codes[key]}} if key in codes else {})
+        )
         for key, column in dataset.fields
     )
     return Dataset(

@@ -36,6 +36,15 @@ MESSAGES = {
     "reason_required": _l("Escriba por qué no es posible (entre 3 y 2000 caracteres)."),
     "answer_length": _l("La explicación debe tener entre 3 y 2000 caracteres."),
 }
+# The column types of the data package (Frictionless), in words.
+TYPE_LABELS = {
+    "string": _l("texto"),
+    "integer": _l("número entero"),
+    "number": _l("número decimal"),
+    "date": _l("fecha"),
+    "datetime": _l("fecha y hora"),
+    "boolean": _l("sí o no"),
+}
 STATUS_LABELS = {
     data_requests.OPEN: _l("Abierta"),
     data_requests.PLANNED: _l("Planificada"),
@@ -55,6 +64,7 @@ def catalogue():
         datasets=found,
         stats=stats,
         licence=data.LICENCE,
+        types=TYPE_LABELS,
         requests=data_requests.most_supported(session),
     )
 
