@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -15,6 +17,7 @@ from wtforms import (
 )
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from participa.projects.labels import RATE_LABELS
 
@@ -23,7 +26,14 @@ _required = DataRequired(message=_l("Este campo es obligatorio."))
 
 class PesosField(IntegerField):
     """Whole pesos as people type them: 180.000.000, $ 180.000.000 or 180000000. Anything else
-    gets one message, in the reader's language (not WTForms' "Not a valid integer value")."""
+    gets one message, in the reader's language (not WTForms' "Not a valid integer value").
+    A text input with a numeric keyboard: a number input refuses the thousands dots people type."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():

@@ -10,7 +10,8 @@ How no page escapes the check, with nothing to call in the tests:
   record, since a listener is not waited for and a page call from it would race the test.
 * Before any method of the page runs (``goto``, ``get_by_label``, ``wait_for_url``, ``evaluate``,
   ``screenshot``...), the proxy checks the document if the main frame navigated since the last
-  check: it waits for the document's "load" event, then runs axe. A click that submits a form or
+  check: it waits for the document's "load" event, then runs axe, at the page's own width and
+  at each of AXE_WIDTHS (360 and 1280 px: the page resized, then given back its size). A click that submits a form or
   follows a link returns once the new document is committed, so the test's next call to the
   page checks it before acting on it; a reload from JavaScript is caught the same way.
 * After the test body passes, ``pytest_runtest_call`` below checks the page as the test left it.
@@ -45,6 +46,8 @@ import pytest
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# Every page is checked at a phone's width and at a wide screen's (issue #16).
+AXE_WIDTHS = (360, 1280)
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
@@ -127,16 +130,31 @@ class _AxeWatch:
             if not self.page.url.startswith(("http://", "https://")):
                 return
             try:
-                result = _run_axe(self.page, self.source)
+                results = self._run_at_every_width()
             except PlaywrightError:
                 if self.navigated:  # the document went away during the run (a reload from JavaScript)
                     continue
                 raise
-            self.checked.add(result["url"])
-            if result["violations"] and (report := _format(result)) not in self.reports:
-                self.reports.append(report)
+            for width, result in results:
+                self.checked.add(result["url"])
+                if result["violations"] and (report := f"[{width} px] " + _format(result)) not in self.reports:
+                    self.reports.append(report)
             return
         raise AssertionError(f"axe could not check {self.page.url}: it kept navigating")
+
+    def _run_at_every_width(self) -> list[tuple[int, dict]]:
+        """axe at the page's own width, then at each of AXE_WIDTHS it is not at (the page
+        resized, then given back its size): a phone's layout and a wide screen's both checked."""
+        size = self.page.viewport_size or {"width": 1024, "height": 768}
+        results = [(size["width"], _run_axe(self.page, self.source))]
+        try:
+            for width in AXE_WIDTHS:
+                if width != size["width"]:
+                    self.page.set_viewport_size({"width": width, "height": size["height"]})
+                    results.append((width, _run_axe(self.page, self.source)))
+        finally:
+            self.page.set_viewport_size(size)
+        return results
 
     def finish(self) -> None:
         """The final state, then the verdict on every page seen during the test."""
