@@ -1,5 +1,11 @@
 # Participa: one image for every application process (web, worker, worker-long, beat, migrate).
 # Build: docker build -t participa .   Run the whole stack with docker-compose.yml (see README).
+# Leaflet, for the project maps, as package-lock.json pins it.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 # PYTHONPATH=/app: the application finds templates/, static/, migrations/ and alembic.ini next to
@@ -35,6 +41,8 @@ RUN pip install . \
 
 COPY templates/ templates/
 COPY static/ static/
+COPY --from=assets /assets/node_modules/leaflet/dist/leaflet.js /assets/node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
+COPY --from=assets /assets/node_modules/leaflet/dist/images/ static/vendor/leaflet/images/
 COPY migrations/ migrations/
 COPY alembic.ini wsgi.py ./
 

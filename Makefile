@@ -36,16 +36,24 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-# axe-core for the browser tests, exactly as package-lock.json pins it (npm ci, no browser download).
+# Leaflet for the maps and axe-core for the browser tests, exactly as package-lock.json pins them
+# (npm ci, no browser download).
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "Installing Debian's npm package for axe-core"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed compile-catalogues
+# Leaflet (the project maps) from node_modules into static/vendor/, where the site serves it.
+VENDOR := static/vendor/leaflet/leaflet.js
+$(VENDOR): node_modules/.installed
+	mkdir -p static/vendor/leaflet
+	cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images static/vendor/leaflet/
+	touch $@
 
-install-test: $(VENV)/.installed-test node_modules/.installed compile-catalogues
+install: $(VENV)/.installed compile-catalogues $(VENDOR)
+
+install-test: $(VENV)/.installed-test node_modules/.installed compile-catalogues $(VENDOR)
 
 compile-catalogues: $(VENV)/.installed
 	@$(BIN)/pybabel compile --statistics -d $(CATALOGUES) 2>&1 | sed 's/^/  /'

@@ -164,6 +164,10 @@ def _web(production: bool) -> dict[str, Any]:
         # Links in e-mails and QR codes are built on PUBLIC_URL, never on the request's Host
         # header (which an attacker can choose: password-reset poisoning).
         "PUBLIC_URL": (_env("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # The project maps' tiles (Leaflet): a URL template with {z}/{x}/{y}, and the credit the
+        # tiles' licence asks for. Empty: no map, the place in words and a link only.
+        "MAP_TILE_URL": _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "MAP_ATTRIBUTION": _env("MAP_ATTRIBUTION", "© OpenStreetMap"),
         # Where people write about accessibility, their personal data or a problem (the help,
         # accessibility and privacy pages name it).
         "CONTACT_EMAIL": _env("CONTACT_EMAIL", "participa@participa.invalid"),

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -83,20 +84,28 @@ def password_slot() -> Iterator[None]:
         _password_slots.release()
 
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+def content_security_policy(tile_url: str | None) -> str:
+    """Only this site's scripts, styles and fonts; images from this site and, when maps are on,
+    from the tile server's origin (the map's tiles are pictures)."""
+    images = ["'self'", "data:"]
+    if tile_url:
+        parts = urlsplit(tile_url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            images.append(f"{parts.scheme}://{parts.netloc}")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src " + " ".join(images),
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 # The password work runs on threads of its own at the lowest CPU priority (nice 19; Linux gives
@@ -189,10 +198,12 @@ def init_app(app: Flask) -> None:
         )
         return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
+    policy = content_security_policy(app.config.get("MAP_TILE_URL"))
+
     @app.after_request
     def _security_headers(response: Any) -> Any:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", policy)
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -71,6 +71,11 @@ class ProjectForm(FlaskForm):
         _l("Evaluación técnica (RATE)"), choices=[SelectChoice(r.value, label) for r, label in RATE_LABELS.items()]
     )
     rate_date = DateField(_l("Fecha de la evaluación técnica"), validators=[Optional()])
+    location_text = StringField(
+        _l("Dirección o lugar"),
+        description=_l("Por ejemplo «Pasaje Los Aromos con Avenida Central» o «Plaza Villa Esperanza»."),
+        validators=[Optional(), Length(max=250)],
+    )
     latitude = DecimalField(_l("Latitud (opcional)"), places=6, validators=[Optional(), NumberRange(min=-90, max=90)])
     longitude = DecimalField(
         _l("Longitud (opcional)"), places=6, validators=[Optional(), NumberRange(min=-180, max=180)]

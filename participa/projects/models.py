@@ -37,6 +37,8 @@ class Project(Base):
     rate_date: Mapped[date | None]
     latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    # The place in words (an address, a square, a sector), for everyone the map does not serve.
+    location_text: Mapped[str | None] = mapped_column(sa.String(250))
     state: Mapped[str] = mapped_column(sa.String(16), default=ProjectState.DRAFT.value, index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

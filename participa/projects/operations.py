@@ -50,6 +50,7 @@ class ProjectData:
     rate_date: date | None
     latitude: Decimal | None
     longitude: Decimal | None
+    location_text: str | None = None
 
 
 def _require_own_comuna(actor: User, project: Project | None = None) -> None:
@@ -72,6 +73,7 @@ def _apply(session: Session, project: Project, data: ProjectData) -> None:
     project.rate_date = data.rate_date
     project.latitude = data.latitude
     project.longitude = data.longitude
+    project.location_text = (data.location_text or "").strip() or None
     ids = sorted(set(data.commitment_ids))
     found = list(session.execute(sa.select(Commitment).where(Commitment.id.in_(ids))).scalars())
     if len(found) != len(ids):

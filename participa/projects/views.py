@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -54,6 +54,7 @@ def _data(form: ProjectForm) -> operations.ProjectData:
         rate_date=form.rate_date.data,
         latitude=form.latitude.data,
         longitude=form.longitude.data,
+        location_text=form.location_text.data,
     )
 
 
@@ -183,6 +184,8 @@ def _show(project: Project, *, attachment_form: AttachmentForm | None = None, st
         attachment_form=attachment_form or AttachmentForm(),
         confirm_form=ConfirmForm(),
         labels=labels,
+        map_tiles=current_app.config["MAP_TILE_URL"],
+        map_attribution=current_app.config["MAP_ATTRIBUTION"],
         editable=project.state in rules.EDITABLE_STATES,
         submittable=project.state in rules.SUBMITTABLE_STATES,
     ), status

@@ -18,6 +18,11 @@ from tests.fixtures.registry import create_organisation
 
 pytestmark = [pytest.mark.browser]
 PHONE = {"width": 360, "height": 740}
+# A 1x1 grey PNG.
+TILE = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f0005000201a5f3c2a00000000049454e44ae426082"
+)
 
 
 def test_a_citizen_finds_a_consultation_reads_its_result_and_its_record(app: Flask, app_server: str, page) -> None:
@@ -57,8 +62,17 @@ def test_municipal_staff_write_and_submit_a_project(app: Flask, app_server: str,
     commitments = page.get_by_role("group", name="Compromisos del programa vinculados")
     commitments.get_by_role("checkbox").first.check()
     page.get_by_label("Evaluación técnica (RATE)").select_option("RS")
+    page.get_by_label("Dirección o lugar").fill("Plaza Villa Esperanza")
+    page.get_by_label("Latitud (opcional)").fill("-33.4051")
+    page.get_by_label("Longitud (opcional)").fill("-70.7273")
+    # The tile server is not reached from the tests: every tile is the same small picture.
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(content_type="image/png", body=TILE))
     page.get_by_role("button", name="Guardar borrador").click()
     page.get_by_role("heading", name="Luminarias solares en la Villa Esperanza").wait_for()
+    page.locator("#project-map.leaflet-container").wait_for()
+    marker = page.locator("#project-map .leaflet-marker-icon")
+    assert marker.get_attribute("alt") == "Ubicación del proyecto: Plaza Villa Esperanza"
+    assert page.get_by_role("link", name="Ver en OpenStreetMap").is_visible()
     assert fits_the_width(page), "the project scrolls sideways on a phone"
     page.get_by_role("button", name="Enviar a revisión de admisibilidad").click()
     page.get_by_text("Admisible", exact=False).first.wait_for()
