@@ -47,6 +47,13 @@ def normalize_rut(text: str) -> str:
     return f"{number}-{match.group(2)}"
 
 
+def rut_key(text: str) -> str:
+    """A cheap key that every spelling of one RUT shares (:func:`normalize_rut`'s separators
+    removed, upper case, no leading zeros), for finding repeats among many rows before
+    validating: texts that are not RUTs may share a key, so validate those that do."""
+    return _DASHES.sub("", _SPACES_AND_DOTS.sub("", text or "")).upper().lstrip("0")
+
+
 def format_rut(normalised: str) -> str:
     """``12345678-K`` shown as ``12.345.678-K``."""
     number, digit = normalised.split("-")

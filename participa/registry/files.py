@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from participa.core.rut import InvalidRut, normalize_rut
+from participa.core.rut import InvalidRut, normalize_rut, rut_key
 from participa.registry.rules import StructureError, map_header
 
 _BLOCK = 1 << 20
@@ -77,22 +78,41 @@ def inspect_file(path: Path) -> FileShape:
         # written, and the row count drives the progress bar.
         total = 0
         row_number = 2
-        rows_of: dict[str, list[int]] = {}
+        first_of: dict[str, tuple[int, str]] = {}  # each key's first row
+        more_of: dict[str, list[tuple[int, str]]] = {}  # the rows of keys seen again
         rut_column = mapping["rut"]
         try:
-            for cells in csv.reader(_OffsetLines(handle, encoding, data_offset), delimiter=delimiter, strict=True):
-                if any(cell.strip() for cell in cells):
+            handle.seek(data_offset)
+            text_lines = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+            for cells in csv.reader(text_lines, delimiter=delimiter, strict=True):
+                if "".join(cells).strip():
                     total += 1
-                    rut = _rut_or_none(cells[rut_column] if rut_column < len(cells) else "")
-                    if rut is not None:
-                        rows_of.setdefault(rut, []).append(row_number)
+                    text = cells[rut_column] if rut_column < len(cells) else ""
+                    key = rut_key(text)
+                    first = first_of.setdefault(key, (row_number, text))
+                    if first[0] != row_number:
+                        more_of.setdefault(key, [first]).append((row_number, text))
                 row_number += 1
         except csv.Error as error:
             raise StructureError("malformed", str(row_number)) from error
         if total == 0:
             raise StructureError("no_rows")
-    repeated = {rut: rows for rut, rows in rows_of.items() if len(rows) > 1}
-    return FileShape(encoding, delimiter, header, mapping, data_offset, total, repeated)
+    return FileShape(encoding, delimiter, header, mapping, data_offset, total, _repeated_ruts(more_of))
+
+
+def _repeated_ruts(shared: dict[str, list[tuple[int, str]]]) -> dict[str, list[int]]:
+    """The valid RUTs that several rows carry, with their row numbers, from the rows of each key
+    several rows share (participa.core.rut.rut_key): only those are normalised (validated), so a
+    file of distinct RUTs costs one cheap key per row."""
+    repeated: dict[str, list[int]] = {}
+    for rows in shared.values():
+        found: dict[str, list[int]] = {}
+        for number, text in rows:
+            rut = _rut_or_none(text)
+            if rut is not None:
+                found.setdefault(rut, []).append(number)
+        repeated.update({rut: numbers for rut, numbers in found.items() if len(numbers) > 1})
+    return repeated
 
 
 def _rut_or_none(text: str) -> str | None:
