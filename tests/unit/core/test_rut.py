@@ -241,3 +241,12 @@ def test_format_rut_round_trips_through_normalize_rut(number: int) -> None:
     assert normalize_rut(shown) == normalised
     assert "," not in shown
     assert shown.endswith("-" + normalised[-1])
+
+
+def test_every_spelling_of_a_rut_shares_its_cheap_key() -> None:
+    from participa.core.rut import rut_key
+
+    spellings = ["12.345.678-5", "012345678-5", "12345678 5", "12345678‐5", " 12.345.678 - 5 "]
+    assert {rut_key(s) for s in spellings} == {"123456785"}
+    assert rut_key("7.654.321-k") == rut_key("7654321K") == "7654321K"
+    assert rut_key("12.345.678-5") != rut_key("12.345.679-5")

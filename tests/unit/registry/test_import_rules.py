@@ -152,3 +152,19 @@ def test_a_rut_several_rows_carry_is_applied_from_none_each_naming_the_others() 
         (2, "duplicate_in_file", "5"),
         (5, "duplicate_in_file", "2"),
     ]
+
+
+def test_repeated_ruts_are_found_whatever_their_spelling_and_only_when_valid(tmp_path) -> None:
+    from participa.core.rut import format_rut
+    from participa.registry.files import inspect_file
+    from tests.fixtures.registry import csv_bytes, row, rut
+
+    valid = rut(12_345_678)
+    number, digit = valid.split("-")
+    wrong = f"{number[:-1]}-{number[-1]}{digit}"  # the same key, a dash in the wrong place: not a RUT
+    other = rut(23_456_789)
+    path = tmp_path / "catastro.csv"
+    path.write_bytes(csv_bytes([row(valid), row(other), row(format_rut(valid)), row(wrong), row(f"0{valid}")]))
+    shape = inspect_file(path)
+    assert shape.repeated_ruts == {valid: [2, 4, 6]}
+    assert shape.total_rows == 5
