@@ -34,6 +34,9 @@ def sign_in(page, base: str, email: str, secret: str) -> None:
 
 
 def sign_out(page) -> None:
+    menu = page.get_by_role("button", name="Menú")
+    if menu.is_visible():  # a phone: the navigation is behind its button
+        menu.click()
     page.get_by_role("button", name="Salir").click()
 
 
@@ -48,8 +51,10 @@ def test_two_certifiers_certify_and_a_visitor_verifies_the_printed_certificate(
         people = [(first.email, first.totp_secret), (second.email, second.totp_secret)]
         db.session.remove()
 
+    page.set_viewport_size({"width": 360, "height": 740})  # the certifiers' journey on a phone (issue #16)
     for number, (email, secret) in enumerate(people):
         sign_in(page, app_server, email, secret)
+        page.get_by_role("button", name="Menú").click()
         page.get_by_role("link", name="Certificación").click()
         # The list may hold other consultations of the same title (earlier tests): this one by its address.
         page.locator(f'a[href="/gore/certificacion/{consultation_id}"]', has_text=title).click()
