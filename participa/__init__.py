@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from participa.consultations.blueprint import bp as consultations_bp
     from participa.facilitation.blueprint import bp as facilitation_bp
     from participa.mail.blueprint import bp as mail_bp
+    from participa.network.blueprint import bp as network_bp
     from participa.opendata.blueprint import bp as opendata_bp
     from participa.projects.blueprint import bp as projects_bp
     from participa.proposals.blueprint import bp as proposals_bp
@@ -84,5 +85,6 @@ def _register_blueprints(app: Flask) -> None:
         commitments_bp,
         opendata_bp,
         proposals_bp,
+        network_bp,
     ):
         app.register_blueprint(blueprint)

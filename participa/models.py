@@ -10,6 +10,7 @@ from participa.core.db import Base
 from participa.core.outbox import QueuedTask
 from participa.facilitation.models import InPersonSession, SessionCheckin, SyncRefusal
 from participa.mail.models import MailMessage, OutboxMessage
+from participa.network.models import NetworkMember, Practice, PracticeReplication
 from participa.opendata.models import DataRequest, DataRequestSupport
 from participa.projects.models import Project, ProjectAttachment
 from participa.proposals.models import Proposal, ProposalSupport
@@ -41,9 +42,12 @@ __all__ = [
     "InPersonSession",
     "LoginAttempt",
     "MailMessage",
+    "NetworkMember",
     "Organisation",
     "OutboxMessage",
     "PowerIndex",
+    "Practice",
+    "PracticeReplication",
     "Project",
     "ProjectAttachment",
     "Proposal",

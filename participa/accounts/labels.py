@@ -14,6 +14,7 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Gestor/a de consultas (GORE)"),
     Role.CERTIFIER: _l("Certificador/a (GORE)"),
     Role.PROGRAMME_STAFF: _l("Equipo del programa de gobierno (GORE)"),
+    Role.NETWORK_STAFF: _l("Equipo de la Red Regional de Gobierno Abierto (GORE)"),
     Role.ADMIN: _l("Administrador/a de la plataforma"),
 }
 

@@ -17,6 +17,8 @@ class Role(StrEnum):
     CERTIFIER = "certifier"
     # Keeps the record of the governor's programme commitments (issue #14).
     PROGRAMME_STAFF = "programme_staff"
+    # Keep the regional open-government network: members, liaisons, the practices' review (#17).
+    NETWORK_STAFF = "network_staff"
     ADMIN = "admin"
 
 

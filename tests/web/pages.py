@@ -11,7 +11,8 @@ from tests.fixtures.proposals import proposal
 PUBLIC = [
     "/", "/consultas", "/organizaciones", "/datos", "/datos/solicitudes", "/api/v1/", "/compromisos",
     "/compromisos/1", "/compromisos/verificar", "/verificar", "/auditoria/", "/ayuda", "/accesibilidad",
-    "/privacidad", "/cuenta/ingresar", "/cuenta/registro", "/cuenta/clave/olvido",
+    "/privacidad", "/cuenta/ingresar", "/cuenta/registro", "/cuenta/clave/olvido", "/red", "/red/practicas",
+    "/comunas", "/comunas/13128",
 ]  # fmt: skip
 
 

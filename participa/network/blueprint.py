@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from flask import Blueprint
+
+from participa.network import views
+
+bp = Blueprint("network", __name__)
+
+# Public
+bp.add_url_rule("/red", "members", views.members)
+bp.add_url_rule("/red/practicas", "library", views.library)
+bp.add_url_rule("/red/practicas/<int:practice_id>", "practice", views.practice)
+bp.add_url_rule("/comunas", "comunas", views.comunas)
+bp.add_url_rule("/comunas/<int:cut>", "comuna", views.comuna)
+# Liaisons
+bp.add_url_rule("/red/practicas/nueva", "new_practice", views.new_practice, methods=["GET", "POST"])
+bp.add_url_rule("/red/practicas/<int:practice_id>/replicada", "replicate", views.replicate, methods=["POST"])
+# Network staff (GORE)
+bp.add_url_rule("/gore/red", "manage", views.manage)
+bp.add_url_rule("/gore/red/miembros", "add_member", views.add_member, methods=["POST"])
+bp.add_url_rule("/gore/red/miembros/<int:member_id>/estado", "member_status", views.member_status, methods=["POST"])
+bp.add_url_rule("/gore/red/miembros/<int:member_id>/enlace", "member_liaison", views.member_liaison, methods=["POST"])
+bp.add_url_rule("/red/practicas/<int:practice_id>/revision", "review", views.review, methods=["POST"])
