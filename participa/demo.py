@@ -33,6 +33,7 @@ DEMO_PEOPLE = [
     ("certifica1@demo.participa.cl", "Cecilia Certificadora", Role.CERTIFIER, None),
     ("certifica2@demo.participa.cl", "Claudio Certificador", Role.CERTIFIER, None),
     ("programa@demo.participa.cl", "Patricia Programa", Role.PROGRAMME_STAFF, None),
+    ("red@demo.participa.cl", "Renata Red", Role.NETWORK_STAFF, None),
     ("municipal@demo.participa.cl", "Matías Municipal (Renca)", Role.MUNICIPAL_STAFF, 13128),
     ("facilita@demo.participa.cl", "Francisca Facilitadora", Role.FACILITATOR, None),
     ("representante@demo.participa.cl", "Rosa Representante", Role.REPRESENTATIVE, None),
@@ -148,6 +149,7 @@ def _load_demo_organisations(session: Session) -> None:
     session.flush()
     _load_demo_representation(session)
     _load_demo_consultation(session)
+    _load_demo_network(session)
 
 
 # Who acts for each verified organisation of Renca: the demo representative for two, and a person
@@ -166,6 +168,7 @@ DEMO_PERSON_RUTS = {
     "huamachuco@demo.participa.cl": 16_000_002,
     "cerrocolorado@demo.participa.cl": 16_000_003,
     "unioncomunal@demo.participa.cl": 16_000_004,
+    "enlace.maipu@demo.participa.cl": 16_000_005,
 }
 APPROVED_DAYS_AGO = 90
 
@@ -560,3 +563,46 @@ def _certify_demo(session: Session, consultation_id: int) -> None:
             now=utcnow(),
         )
         session.commit()
+
+
+# The pilot of the regional open-government network (seed commitment 4): Renca, Peñalolén, San
+# Joaquín and Maipú, and the regional civil-society council. Renca's municipal officer is its
+# liaison; Maipú's is a person of its own. Renca shared a practice, published; Maipú replicated it.
+DEMO_PILOT = (13128, 13122, 13129, 13119)
+
+
+def _load_demo_network(session: Session) -> None:
+    from datetime import date
+
+    from participa.network import operations as network
+    from participa.network.models import NetworkMember
+
+    if session.execute(sa.select(NetworkMember.id)).first():
+        return
+    staff = session.execute(sa.select(User).where(User.email == "red@demo.participa.cl")).scalar_one()
+    started = date(2026, 3, 1)
+    members = {
+        cut: network.add_member(session, actor=staff, kind="municipality", comuna_cut=cut, organisation_id=None,
+                                name="", status="pilot", joined_on=started)
+        for cut in DEMO_PILOT
+    }  # fmt: skip
+    network.add_member(session, actor=staff, kind="council", comuna_cut=None, organisation_id=None,
+                       name="Consejo Regional de la Sociedad Civil", status="pilot", joined_on=started)  # fmt: skip
+    network.set_liaison(session, actor=staff, member=members[13128], email="municipal@demo.participa.cl")
+    maipu = _demo_person(session, "enlace.maipu@demo.participa.cl", "Mauricio Maipú")
+    network.set_liaison(session, actor=staff, member=members[13119], email=maipu.email)
+    renca = session.execute(sa.select(User).where(User.email == "municipal@demo.participa.cl")).scalar_one()
+    data = network.PracticeData(
+        member_id=members[13128].id,
+        title="Cuenta pública participativa por barrio",
+        summary="Cada barrio de Renca recibe la cuenta pública de su sector y la comenta en una asamblea abierta.",
+        pillar="accountability",
+        results="Doce asambleas, 1.400 asistentes y 210 preguntas respondidas por escrito en un mes.",
+        how_to_replicate="Un calendario de asambleas, un resumen por barrio en lenguaje claro y un equipo de actas.",
+    )
+    now = utcnow()
+    practice = network.submit_practice(session, actor=renca, data=data, now=now)
+    network.review_practice(session, actor=staff, practice=practice, decision="publish", reason="", now=now)
+    network.replicate_practice(session, actor=maipu, practice=practice, member_id=members[13119].id,
+                               note="La hicimos en cinco villas de Maipú en 2026.", now=now)  # fmt: skip
+    session.flush()
