@@ -10,7 +10,7 @@ from participa.core.db import Base
 from participa.core.outbox import QueuedTask
 from participa.facilitation.models import InPersonSession, SessionCheckin, SyncRefusal
 from participa.mail.models import MailMessage, OutboxMessage
-from participa.network.models import NetworkMember, Practice, PracticeReplication
+from participa.network.models import Meeting, MeetingRegistration, NetworkMember, Practice, PracticeReplication
 from participa.opendata.models import DataRequest, DataRequestSupport
 from participa.projects.models import Project, ProjectAttachment
 from participa.proposals.models import Proposal, ProposalSupport
@@ -42,6 +42,8 @@ __all__ = [
     "InPersonSession",
     "LoginAttempt",
     "MailMessage",
+    "Meeting",
+    "MeetingRegistration",
     "NetworkMember",
     "Organisation",
     "OutboxMessage",

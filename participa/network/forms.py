@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -90,3 +90,28 @@ class LibraryFilterForm(FlaskForm):
         validators=[Optional()],
     )  # fmt: skip
     comuna = SelectField(_l("Comuna"), validators=[Optional()])
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("Título"), validators=[_required, Length(max=rules.TITLE_MAX)])
+    kind = SelectField(
+        _l("Tipo"), choices=[SelectChoice("training", _l("Formación")), SelectChoice("exchange", _l("Intercambio"))]
+    )
+    starts_at = DateTimeLocalField(
+        _l("Fecha y hora (hora de Santiago)"), format="%Y-%m-%dT%H:%M", validators=[_required]
+    )
+    place = StringField(_l("Lugar"), validators=[Optional(), Length(max=250)])
+    link = StringField(_l("Enlace para conectarse"), description=_l("Si es en línea: https://…"),
+                       validators=[Optional(), Length(max=500)])  # fmt: skip
+    agenda = _text(_l("Programa"), _l("Los temas, en orden, y quién los presenta."))
+    submit = SubmitField(_l("Convocar"))
+
+
+class RegistrationForm(FlaskForm):
+    member = SelectField(_l("Inscribir a"), coerce=int, validators=[_required])
+    submit = SubmitField(_l("Inscribir"))
+
+
+class MinutesForm(FlaskForm):
+    minutes = _text(_l("Acta"), _l("Lo conversado, los acuerdos y los materiales, en lenguaje claro."))
+    submit = SubmitField(_l("Publicar el acta"))

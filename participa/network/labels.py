@@ -43,4 +43,13 @@ MESSAGES = {
     "own_practice": _l("Un miembro no marca como replicada su propia práctica."),
     "note_length": _l("Escriba una nota de entre 3 y 1000 caracteres."),
     "already_replicated": _l("Ese miembro ya la marcó como replicada."),
+    "bad_kind": _l("Elija formación o intercambio."),
+    "somewhere": _l("Escriba el lugar, el enlace para conectarse, o ambos."),
+    "bad_link": _l("El enlace debe comenzar con https:// o http://."),
+    "agenda_length": _l("El programa debe tener entre 20 y 4000 caracteres."),
+    "already_started": _l("El encuentro ya comenzó: las inscripciones están cerradas."),
+    "already_registered": _l("Ese miembro ya está inscrito."),
+    "not_started": _l("El encuentro aún no comienza."),
+    "minutes_length": _l("El acta debe tener entre 20 y 4000 caracteres."),
 }
+MEETING_KIND_LABELS = {"training": _l("Formación"), "exchange": _l("Intercambio")}

@@ -88,3 +88,40 @@ class PracticeReplication(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     member: Mapped[NetworkMember] = relationship(lazy="joined")
+
+
+class Meeting(Base):
+    """A training or exchange session of the network: its date, place or link and agenda; after
+    it, who attended and its minutes. Public, except who registered each member."""
+
+    __tablename__ = "network_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(150))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # training, exchange
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str | None] = mapped_column(sa.String(250))
+    link: Mapped[str | None] = mapped_column(sa.String(500))
+    agenda: Mapped[str] = mapped_column(sa.Text)
+    minutes: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("kind").in_(["training", "exchange"]), name="kind_known"),
+        sa.CheckConstraint("place IS NOT NULL OR link IS NOT NULL", name="somewhere"),
+    )
+
+
+class MeetingRegistration(Base):
+    """A member registered for a meeting (once), and whether it attended (taken on the day)."""
+
+    __tablename__ = "network_meeting_registrations"
+
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("network_meetings.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("network_members.id"), primary_key=True)
+    registered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attended: Mapped[bool | None]
+
+    member: Mapped[NetworkMember] = relationship(lazy="joined")

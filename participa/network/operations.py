@@ -16,7 +16,7 @@ from participa.accounts.rules import Role
 from participa.audit import operations as audit
 from participa.core.text import fold
 from participa.network import rules
-from participa.network.models import NetworkMember, Practice, PracticeReplication
+from participa.network.models import Meeting, MeetingRegistration, NetworkMember, Practice, PracticeReplication
 from participa.territory.models import Comuna
 
 STAFF = (Role.NETWORK_STAFF,)
@@ -242,3 +242,90 @@ def pending_review(session: Session) -> list[Practice]:
     return list(
         session.execute(sa.select(Practice).where(Practice.status == "submitted").order_by(Practice.id)).scalars()
     )
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingData:
+    title: str
+    kind: str
+    starts_at: datetime
+    place: str
+    link: str
+    agenda: str
+
+
+def create_meeting(session: Session, *, actor: User, data: MeetingData) -> Meeting:
+    """Network staff call a training or exchange session."""
+    _staff(actor)
+    title, place, link, agenda = _plain(data.title), _plain(data.place), _plain(data.link), _plain(data.agenda)
+    problem = rules.meeting_problem(title, data.kind, place, link, agenda)
+    if problem:
+        raise NetworkError(problem)
+    meeting = Meeting(title=title, kind=data.kind, starts_at=data.starts_at, place=place or None, link=link or None,
+                      agenda=agenda, created_by_id=actor.id)  # fmt: skip
+    session.add(meeting)
+    session.flush()
+    audit.record("network.meeting_created", actor=actor, object_type="network_meeting", object_id=meeting.id)
+    return meeting
+
+
+def register(session: Session, *, actor: User, meeting: Meeting, member_id: int, now: datetime) -> None:
+    """A liaison registers their member, once, before the meeting starts."""
+    member = session.get(NetworkMember, member_id)
+    if member is None or member.liaison_id != actor.id:
+        raise NetworkError("not_liaison")
+    problem = rules.registration_problem(now >= meeting.starts_at, member.status)
+    if problem:
+        raise NetworkError(problem)
+    try:
+        with session.begin_nested():
+            session.add(MeetingRegistration(meeting_id=meeting.id, member_id=member.id, registered_by_id=actor.id,
+                                            registered_at=now))  # fmt: skip
+    except IntegrityError as error:
+        raise NetworkError("already_registered") from error
+    audit.record("network.meeting_registered", actor=actor, object_type="network_meeting", object_id=meeting.id,
+                 payload={"member": member.id})  # fmt: skip
+
+
+def take_attendance(session: Session, *, actor: User, meeting: Meeting, present: set[int], now: datetime) -> None:
+    """Network staff mark, from the meeting's start on, which registered members attended."""
+    _staff(actor)
+    if now < meeting.starts_at:
+        raise NetworkError("not_started")
+    for registration in registrations(session, meeting):
+        registration.attended = registration.member_id in present
+    audit.record("network.meeting_attendance", actor=actor, object_type="network_meeting", object_id=meeting.id,
+                 payload={"present": sorted(present)})  # fmt: skip
+
+
+def record_minutes(session: Session, *, actor: User, meeting: Meeting, minutes: str, now: datetime) -> None:
+    """Network staff publish the minutes after the meeting started; they can be corrected."""
+    _staff(actor)
+    minutes = _plain(minutes)
+    if now < meeting.starts_at:
+        raise NetworkError("not_started")
+    if not rules.TEXT_MIN <= len(minutes) <= rules.TEXT_MAX:
+        raise NetworkError("minutes_length")
+    meeting.minutes = minutes
+    audit.record("network.meeting_minutes", actor=actor, object_type="network_meeting", object_id=meeting.id)
+
+
+def registrations(session: Session, meeting: Meeting) -> list[MeetingRegistration]:
+    return list(
+        session.execute(
+            sa.select(MeetingRegistration)
+            .join(NetworkMember, NetworkMember.id == MeetingRegistration.member_id)
+            .where(MeetingRegistration.meeting_id == meeting.id)
+            .order_by(NetworkMember.name)
+        ).scalars()
+    )
+
+
+def meetings(session: Session, now: datetime) -> tuple[list[Meeting], list[Meeting]]:
+    """Upcoming meetings (soonest first) and past ones (latest first)."""
+    upcoming = session.execute(sa.select(Meeting).where(Meeting.starts_at >= now).order_by(Meeting.starts_at))
+    past = session.execute(sa.select(Meeting).where(Meeting.starts_at < now).order_by(Meeting.starts_at.desc()))
+    return list(upcoming.scalars()), list(past.scalars())

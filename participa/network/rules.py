@@ -62,3 +62,30 @@ def replication_problem(practice_status: str, own: bool, member_status: str | No
     if not NOTE_MIN <= len(note) <= NOTE_MAX:
         return "note_length"
     return None
+
+
+MEETING_KINDS = ("training", "exchange")
+
+
+def meeting_problem(title: str, kind: str, place: str, link: str, agenda: str) -> str | None:
+    """What a meeting needs: a title, a kind, a place or a web link (or both), an agenda."""
+    if not 3 <= len(title) <= TITLE_MAX:
+        return "title_length"
+    if kind not in MEETING_KINDS:
+        return "bad_kind"
+    if not place and not link:
+        return "somewhere"
+    if link and not link.startswith(("https://", "http://")):
+        return "bad_link"
+    if not TEXT_MIN <= len(agenda) <= TEXT_MAX:
+        return "agenda_length"
+    return None
+
+
+def registration_problem(started: bool, member_status: str | None) -> str | None:
+    """A current member registers before the meeting starts."""
+    if member_status is None or member_status == "left":
+        return "not_a_member"
+    if started:
+        return "already_started"
+    return None

@@ -10,20 +10,23 @@ from wtforms.fields import SelectChoice
 
 from participa.commitments import labels as commitment_labels
 from participa.core import db
-from participa.core.db import today_santiago, utcnow
+from participa.core.db import santiago_to_utc, today_santiago, utcnow
 from participa.core.security import acting_user, role_required, second_factor_passed
 from participa.network import labels, operations
 from participa.network.comuna import comuna_page
 from participa.network.forms import (
     LiaisonForm,
     LibraryFilterForm,
+    MeetingForm,
     MemberForm,
     MemberStatusForm,
+    MinutesForm,
     PracticeForm,
+    RegistrationForm,
     ReplicationForm,
     ReviewForm,
 )
-from participa.network.models import NetworkMember, Practice
+from participa.network.models import Meeting, NetworkMember, Practice
 from participa.projects import labels as project_labels
 from participa.territory.operations import list_comunas
 
@@ -255,3 +258,109 @@ def comuna(cut: int):
         project_labels=project_labels.STATE_LABELS,
         commitment_labels=commitment_labels.STATUS_LABELS,
     )
+
+
+# --- meetings ---------------------------------------------------------------------------------------
+
+
+def meetings():
+    upcoming, past = operations.meetings(db.session(), utcnow())
+    return render_template("network/meetings.html", upcoming=upcoming, past=past)
+
+
+def meeting(meeting_id: int, form=None, status: int = 200):
+    found = db.session.get(Meeting, meeting_id) or abort(404)
+    user = _user()
+    now = utcnow()
+    started = now >= found.starts_at
+    registered = operations.registrations(db.session(), found)
+    taken = {r.member_id for r in registered}
+    mine = [m for m in operations.liaison_memberships(db.session(), user) if m.id not in taken]
+    registration_form = RegistrationForm()
+    registration_form.member.choices = [SelectChoice(m.id, m.name) for m in mine]
+    staff = bool(user and user.has_role(*operations.STAFF) and second_factor_passed())
+    return render_template(
+        "network/meeting.html",
+        meeting=found,
+        registered=registered,
+        started=started,
+        registration_form=registration_form if mine and not started else None,
+        minutes_form=(form or MinutesForm(minutes=found.minutes)) if staff and started else None,
+        attendance=staff and started,
+    ), status
+
+
+@role_required(*operations.STAFF)
+def new_meeting():
+    form = MeetingForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = operations.MeetingData(
+                title=form.title.data or "", kind=form.kind.data, starts_at=santiago_to_utc(form.starts_at.data),
+                place=form.place.data or "", link=form.link.data or "", agenda=form.agenda.data or "",
+            )  # fmt: skip
+            try:
+                made = operations.create_meeting(db.session(), actor=acting_user(), data=data)
+            except operations.NetworkError as error:
+                db.session.rollback()
+                form.title.errors = [str(labels.MESSAGES[error.code])]
+            else:
+                db.session.commit()
+                flash(_("Encuentro convocado."), "success")
+                return redirect(url_for("network.meeting", meeting_id=made.id))
+        return render_template("network/meeting_form.html", form=form), 400
+    return render_template("network/meeting_form.html", form=form)
+
+
+@login_required
+def register(meeting_id: int):
+    found = db.session.get(Meeting, meeting_id) or abort(404)
+    form = RegistrationForm()
+    form.member.choices = [
+        SelectChoice(m.id, m.name) for m in operations.liaison_memberships(db.session(), acting_user())
+    ]
+    if not form.validate_on_submit():
+        flash(str(labels.MESSAGES["not_liaison"]), "error")
+        return redirect(url_for("network.meeting", meeting_id=meeting_id))
+    try:
+        operations.register(db.session(), actor=acting_user(), meeting=found, member_id=form.member.data, now=utcnow())
+    except operations.NetworkError as error:
+        db.session.rollback()
+        flash(str(labels.MESSAGES[error.code]), "error")
+    else:
+        db.session.commit()
+        flash(_("Inscripción registrada."), "success")
+    return redirect(url_for("network.meeting", meeting_id=meeting_id))
+
+
+@role_required(*operations.STAFF)
+def attendance(meeting_id: int):
+    found = db.session.get(Meeting, meeting_id) or abort(404)
+    present = {int(v) for v in request.form.getlist("presente") if v.isdigit()}
+    try:
+        operations.take_attendance(db.session(), actor=acting_user(), meeting=found, present=present, now=utcnow())
+    except operations.NetworkError as error:
+        db.session.rollback()
+        flash(str(labels.MESSAGES[error.code]), "error")
+    else:
+        db.session.commit()
+        flash(_("Asistencia guardada."), "success")
+    return redirect(url_for("network.meeting", meeting_id=meeting_id))
+
+
+@role_required(*operations.STAFF)
+def minutes(meeting_id: int):
+    found = db.session.get(Meeting, meeting_id) or abort(404)
+    form = MinutesForm()
+    if not form.validate_on_submit():
+        return meeting(meeting_id, form=form, status=400)
+    try:
+        operations.record_minutes(db.session(), actor=acting_user(), meeting=found, minutes=form.minutes.data,
+                                  now=utcnow())  # fmt: skip
+    except operations.NetworkError as error:
+        db.session.rollback()
+        form.minutes.errors = [str(labels.MESSAGES[error.code])]
+        return meeting(meeting_id, form=form, status=400)
+    db.session.commit()
+    flash(_("Acta publicada."), "success")
+    return redirect(url_for("network.meeting", meeting_id=meeting_id))

@@ -12,7 +12,7 @@ PUBLIC = [
     "/", "/consultas", "/organizaciones", "/datos", "/datos/solicitudes", "/api/v1/", "/compromisos",
     "/compromisos/1", "/compromisos/verificar", "/verificar", "/auditoria/", "/ayuda", "/accesibilidad",
     "/privacidad", "/cuenta/ingresar", "/cuenta/registro", "/cuenta/clave/olvido", "/red", "/red/practicas",
-    "/comunas", "/comunas/13128",
+    "/comunas", "/comunas/13128", "/red/encuentros",
 ]  # fmt: skip
 
 
