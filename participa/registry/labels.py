@@ -23,6 +23,12 @@ STATUS_LABELS = {
     OrgStatus.DISSOLVED: _l("Disuelta"),
 }
 
+BATCH_STATUS_LABELS = {
+    "queued": _l("En espera"),
+    "running": _l("Importando"),
+    "done": _l("Terminada"),
+    "failed": _l("Falló"),
+}
 ACTION_LABELS = {
     CuratorAction.VERIFY: _l("Verificar"),
     CuratorAction.SUSPEND: _l("Suspender"),

@@ -124,6 +124,7 @@ def list_imports():
         aliases=sorted(operations.rules.COLUMN_ALIASES.items()),
         required=operations.rules.REQUIRED_COLUMNS,
         field_labels=labels.FIELD_LABELS,
+        batch_labels=labels.BATCH_STATUS_LABELS,
     ), status
 
 
