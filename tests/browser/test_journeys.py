@@ -7,6 +7,7 @@ citizen, the municipal staff, the curator and the administrator."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -64,6 +65,8 @@ def test_municipal_staff_write_and_submit_a_project(app: Flask, app_server: str,
     commitments = page.get_by_role("group", name="Compromisos del programa vinculados")
     commitments.get_by_role("checkbox").first.check()
     page.get_by_label("Evaluación técnica (RATE)").select_option("RS")
+    page.get_by_label("Fecha de la evaluación técnica").fill((date.today() - timedelta(days=30)).isoformat())
+    page.get_by_label("Código BIP").fill("40012345-6")
     page.get_by_label("Dirección o lugar").fill("Plaza Villa Esperanza")
     page.get_by_label("Latitud (opcional)").fill("-33.4051")
     page.get_by_label("Longitud (opcional)").fill("-70.7273")
@@ -78,7 +81,10 @@ def test_municipal_staff_write_and_submit_a_project(app: Flask, app_server: str,
     assert fits_the_width(page), "the project scrolls sideways on a phone"
     page.get_by_role("button", name="Enviar a revisión de admisibilidad").click()
     # Checked in the request on the embedded default, by a worker on PostgreSQL: either state.
-    page.get_by_text(re.compile("Admisible|Enviado: en revisión de admisibilidad")).first.wait_for()
+    state = page.locator("dl.facts dd").filter(
+        has_text=re.compile("^(Admisible|Enviado: en revisión de admisibilidad)$")
+    )
+    state.wait_for()
 
 
 def test_the_curator_verifies_an_organisation(app: Flask, app_server: str, page) -> None:
