@@ -119,8 +119,7 @@ def setup(url: str, seed: int):
                 electorate_comunas=electorate, cutoff_date=start.date(), weight_scheme={"base": "equal"},
                 quorum=Decimal("0.3"), created_by_id=user.id, phase="published" if certified else
                 ("certification" if counted else "voting"), roll_frozen_at=start + timedelta(days=9),
-                roll_hash="0" * 64, roll_total_weight=Decimal(120), certified_at=start + timedelta(days=20)
-                if certified else None,
+                roll_hash="0" * 64, roll_total_weight=Decimal(120),
             )  # fmt: skip
             consultation.questions = [Question(project_id=rng.choice(project_ids), position=n) for n in (1, 2)]
             session.add(consultation)
@@ -147,7 +146,9 @@ def setup(url: str, seed: int):
                 session.add(TallyResult(consultation_id=consultation.id, canonical_json=json.dumps(
                     {"questions": questions}), sha256="1" * 64, trackers_hash="2" * 64))  # fmt: skip
             session.flush()
-            if certified:
+            if certified:  # last: a certified consultation's rows refuse any change (triggers)
+                consultation.certified_at = start + timedelta(days=20)
+                session.flush()
                 certification = Certification(
                     consultation_id=consultation.id, code=f"C{c:010d}", result_sha256="1" * 64,
                     roll_hash="0" * 64, trackers_hash="2" * 64, audit_block_id=0, audit_block_hash="3" * 64,

@@ -116,6 +116,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("practice_id", "member_id", name=op.f("pk_network_replications")),
     )
+    op.create_index(op.f("ix_network_replications_member_id"), "network_replications", ["member_id"], unique=False)
     with op.batch_alter_table("role_assignments") as batch_op:
         batch_op.drop_constraint("role_known", type_="check")
         batch_op.create_check_constraint("role_known", _roles([*ROLES, "network_staff"]))
@@ -126,6 +127,7 @@ def downgrade() -> None:
     with op.batch_alter_table("role_assignments") as batch_op:
         batch_op.drop_constraint("role_known", type_="check")
         batch_op.create_check_constraint("role_known", _roles(ROLES))
+    op.drop_index(op.f("ix_network_replications_member_id"), table_name="network_replications")
     op.drop_table("network_replications")
     op.drop_index(op.f("ix_network_practices_status"), table_name="network_practices")
     op.drop_index(op.f("ix_network_practices_comuna_cut"), table_name="network_practices")

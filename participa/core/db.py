@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -232,6 +234,35 @@ def copy_out_csv(sess: Session, query: sa.Select[Any]) -> Iterator[bytes] | None
                 yield bytes(block)
 
     return blocks()
+
+
+class JsonListContains(sa.sql.expression.ColumnElement[bool]):
+    """Whether a JSON list column holds a value: ``@>`` on PostgreSQL, ``json_each`` on SQLite."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: Any, value: int) -> None:
+        self.column, self.value = column, value
+
+
+@compiles(JsonListContains, "postgresql")
+def _contains_postgresql(element: JsonListContains, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(sa.cast(element.column, postgresql.JSONB), **kw)
+    return f"{column} @> CAST({compiler.process(sa.literal(json.dumps([element.value])), **kw)} AS JSONB)"
+
+
+@compiles(JsonListContains)
+def _contains_other(element: JsonListContains, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    value = compiler.process(sa.literal(element.value), **kw)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608 (compiled)
+
+
+def json_list_contains(column: Any, value: int) -> JsonListContains:
+    """Whether a JSON list column holds ``value``, evaluated by the database, so that a page reads
+    only the rows it shows instead of filtering every row in Python."""
+    return JsonListContains(column, value)
 
 
 def utc_seconds_sql(column: Any) -> Any:

@@ -21,6 +21,7 @@ from participa.certification.models import Certification
 from participa.commitments.models import Commitment
 from participa.consultations.models import Consultation, Question, RollEntry
 from participa.consultations.rules import Phase
+from participa.core import db
 from participa.network.models import NetworkMember, Practice, PracticeReplication
 from participa.projects.models import Project
 from participa.projects.rules import PUBLIC_STATES, ProjectState
@@ -82,24 +83,24 @@ def comuna_page(session: Session, cut: int) -> ComunaPage | None:
         ).scalars()
     )
     _projects(session, page)
-    consultations = [
-        c
-        for c in session.execute(
+    consultations = list(
+        session.execute(
             sa.select(Consultation)
-            .where(Consultation.phase != Phase.DRAFT.value)
+            .options(sa.orm.lazyload(Consultation.questions))  # their titles come in one query below
+            .where(Consultation.phase != Phase.DRAFT.value, db.json_list_contains(Consultation.electorate_comunas, cut))
             .order_by(Consultation.voting_at.desc())
         ).scalars()
-        if cut in (c.electorate_comunas or [])
-    ]
+    )
     page.participation = _participation(session, cut, consultations)
     page.results = _results(session, consultations)
-    page.commitments = [
-        c
-        for c in session.execute(
-            sa.select(Commitment).options(sa.orm.lazyload(Commitment.documents)).order_by(Commitment.id)
+    page.commitments = list(
+        session.execute(
+            sa.select(Commitment)
+            .options(sa.orm.lazyload(Commitment.documents))
+            .where(db.json_list_contains(Commitment.comunas, cut))
+            .order_by(Commitment.id)
         ).scalars()
-        if cut in (c.comunas or [])
-    ]
+    )
     _practices(session, page)
     return page
 
@@ -169,7 +170,11 @@ def _results(session: Session, consultations: list[Consultation]) -> list[Certif
         return []
     certifications = {
         c.consultation_id: c
-        for c in session.execute(sa.select(Certification).where(Certification.consultation_id.in_(ids))).scalars()
+        for c in session.execute(
+            sa.select(Certification)
+            .options(sa.orm.lazyload(Certification.consultation))  # already loaded, with no questions
+            .where(Certification.consultation_id.in_(ids))
+        ).scalars()
     }
     stored = {
         r.consultation_id: json.loads(r.canonical_json)

@@ -82,7 +82,7 @@ class PracticeReplication(Base):
     __tablename__ = "network_replications"
 
     practice_id: Mapped[int] = mapped_column(sa.ForeignKey("network_practices.id"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("network_members.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("network_members.id"), primary_key=True, index=True)
     note: Mapped[str] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

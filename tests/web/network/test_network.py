@@ -149,6 +149,10 @@ def test_the_comuna_page_shows_its_network_practices_and_data_in_few_queries(app
     operations.replicate_practice(session, actor=maipu_liaison, practice=shared, member_id=maipu.id,
                                   note="La replicamos en la villa.", now=utcnow())  # fmt: skip
     closed_consultation(session, comuna_cut=RENCA, choices=("approve", "reject", "approve"))
+    from participa.commitments.models import Commitment
+
+    reaching, elsewhere = session.query(Commitment).order_by(Commitment.id).limit(2).all()
+    reaching.comunas, elsewhere.comunas = [13101, RENCA], [MAIPU]
     session.commit()
     engine = app.extensions["participa.engine"]
     statements: list[str] = []
@@ -163,6 +167,7 @@ def test_the_comuna_page_shows_its_network_practices_and_data_in_few_queries(app
     assert "Gobierno abierto en Renca" in page and "es parte de la Red Regional de Gobierno Abierto" in page
     assert "Presupuesto participativo en línea" in page
     assert "En el padrón" in page and "Votaron" in page
+    assert reaching.label in page and elsewhere.label not in page
     queries = [s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
     assert 5 <= len(queries) <= 15, queries  # counted (the listener sees them), and few
     maipu_page = text(client.get(f"/comunas/{MAIPU}"))
