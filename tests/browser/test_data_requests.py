@@ -3,23 +3,11 @@ open-data staff answer with a link; axe-core checks every page on the way."""
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 
+from tests.browser.test_staff_pages import sign_in
+
 pytestmark = [pytest.mark.browser]
-
-
-def sign_in(page, app_server: str, email: str, secret: str | None, target: str) -> None:
-    from tests.fixtures.accounts import PASSWORD
-
-    page.goto(f"{app_server}/cuenta/ingresar?next={target}")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    if secret:
-        page.get_by_label("Código de 6 dígitos").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Verificar").click()
-    page.wait_for_url(f"{app_server}{target}")
 
 
 def test_a_request_is_filed_and_answered_at_360_px(app, app_server: str, page) -> None:
