@@ -29,6 +29,7 @@ from participa.opendata.params import CURSOR, LIMIT, BadParameter, Parameter, cu
 from participa.registry import queries as registry
 from participa.registry.rules import OrgStatus, OrgType
 from participa.voting import records
+from participa.voting.models import Ballot, Vote
 
 PUBLIC_STATUSES = [s.value for s in OrgStatus if s != OrgStatus.PENDING]
 
@@ -161,6 +162,41 @@ def _roll(session: Session, consultation_id: int) -> dict[str, Any] | None:
     }
 
 
+def _trackers(session: Session, consultation_id: int) -> dict[str, Any] | None:
+    """A page of a consultation's trackers, by tracker (never by casting order): weight and
+    status, never the organisation or the choice (404 before voting)."""
+    consultation = _published(session, consultation_id)
+    if consultation is None or consultation.phase in (Phase.INFORMATION.value, Phase.PROPOSALS.value):
+        return None
+    limit = LIMIT.read() or 50
+    after = TRACKER_CURSOR.read() or ""
+    rows = session.execute(records.tracker_query(consultation_id).where(Ballot.tracker > after).limit(limit + 1)).all()
+    page = rows[:limit]
+    return {
+        "items": [records.tracker_item(r) for r in page],
+        "next_cursor": page[-1].tracker if len(rows) > limit else None,
+    }
+
+
+def _votes(session: Session, consultation_id: int) -> dict[str, Any] | None:
+    """A page of every vote of a named consultation once counted (404 otherwise: a secret
+    ballot's votes are never published)."""
+    consultation = _published(session, consultation_id)
+    if (
+        consultation is None
+        or consultation.secrecy != "named"
+        or not list(tables.result_rows(session, consultation_id))
+    ):
+        return None
+    limit = LIMIT.read() or 50
+    rows = session.execute(records.vote_query(consultation_id).where(Vote.id > cursor_value()).limit(limit + 1)).all()
+    page = rows[:limit]
+    return {
+        "items": [records.vote_item(r) for r in page],
+        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
+    }
+
+
 def _result(session: Session, consultation_id: int) -> dict[str, Any] | None:
     """A consultation's current result, question by question (404 before it is counted)."""
     if _published(session, consultation_id) is None:
@@ -216,6 +252,9 @@ COMMITMENT_FILTERS = (
 RUT = Parameter("rut", _l("RUT normalizado, como 65012345-6."), {"type": "string"}, "path")
 COMMITMENT_ID = Parameter("commitment_id", _l("Identificador del compromiso."), {"type": "integer"}, "path")
 CONSULTATION_ID = Parameter("consultation_id", _l("Identificador de la consulta."), {"type": "integer"}, "path")
+TRACKER_CURSOR = Parameter(
+    "cursor", _l("El valor `next_cursor` de la página anterior."), {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+)
 PROJECT_ID = Parameter("project_id", _l("Identificador del proyecto."), {"type": "integer"}, "path")
 PAGED = (LIMIT, CURSOR)
 
@@ -254,6 +293,14 @@ OPERATIONS = (
     Operation(
         "/api/v1/consultas/{consultation_id}/padron", "roll", _l("El padrón congelado de una consulta"),
         "RollEntry", _roll, PAGED, path_parameters=(CONSULTATION_ID,),
+    ),
+    Operation(
+        "/api/v1/consultas/{consultation_id}/comprobantes", "trackers", _l("Los comprobantes de una consulta"),
+        "Tracker", _trackers, (LIMIT, TRACKER_CURSOR), path_parameters=(CONSULTATION_ID,),
+    ),
+    Operation(
+        "/api/v1/consultas/{consultation_id}/votos", "votes", _l("Los votos de una consulta de voto nominal"),
+        "Vote", _votes, PAGED, path_parameters=(CONSULTATION_ID,),
     ),
     Operation(
         "/api/v1/consultas/{consultation_id}/resultado", "result", _l("El resultado vigente de una consulta"),
@@ -364,6 +411,34 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "inputs": {"type": "object", "description": str(_l("Con qué datos se calculó el peso"))},
         },
         "required": ["organisation_id", "rut", "name", "weight"],
+    },
+    "Tracker": {
+        "type": "object",
+        "properties": {
+            "tracker": {"type": "string"},
+            "weight": {"type": ["string", "null"]},
+            "status": {"type": "string"},
+            "reason": {"type": ["string", "null"]},
+        },
+        "required": ["tracker", "weight", "status"],
+    },
+    "Vote": {
+        "type": "object",
+        "properties": {
+            "ballot": {"type": "integer"},
+            "tracker": {"type": "string"},
+            "organisation_id": {"type": "integer"},
+            "rut": {"type": ["string", "null"]},
+            "name": {"type": ["string", "null"]},
+            "weight": {"type": ["string", "null"]},
+            "question_id": {"type": "integer"},
+            "choice": {"type": "string", "enum": ["approve", "reject", "abstain"]},
+            "channel": {"type": "string"},
+            "cast_at": {"type": "string", "format": "date-time"},
+            "status": {"type": "string"},
+            "reason": {"type": ["string", "null"]},
+        },
+        "required": ["ballot", "tracker", "organisation_id", "question_id", "choice", "status"],
     },
     "CommitmentVersion": {
         "type": "object",

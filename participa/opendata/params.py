@@ -3,6 +3,7 @@ from the request with a clear error when it cannot be used (400, never 500)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -51,6 +52,8 @@ class Parameter:
                 raise BadParameter(self.name, _("una fecha AAAA-MM-DD")) from None
         if "enum" in self.schema and raw not in self.schema["enum"]:
             raise BadParameter(self.name, _("uno de: %(values)s", values=", ".join(self.schema["enum"])))
+        if "pattern" in self.schema and not re.fullmatch(self.schema["pattern"], raw):
+            raise BadParameter(self.name, _("el valor next_cursor de una respuesta"))
         if len(raw) > self.schema.get("maxLength", 200):
             raise BadParameter(
                 self.name, _("un texto de a lo más %(n)s caracteres", n=self.schema.get("maxLength", 200))

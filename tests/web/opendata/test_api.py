@@ -41,6 +41,8 @@ def test_the_openapi_document_validates_and_names_every_operation(spec) -> None:
         "/api/v1/consultas",
         "/api/v1/consultas/{consultation_id}",
         "/api/v1/consultas/{consultation_id}/padron",
+        "/api/v1/consultas/{consultation_id}/comprobantes",
+        "/api/v1/consultas/{consultation_id}/votos",
         "/api/v1/consultas/{consultation_id}/resultado",
         "/api/v1/propuestas",
         "/api/v1/compromisos",

@@ -172,3 +172,17 @@ def test_the_catalogue_lists_every_table_with_its_size(client, session, counted)
     for name in TABLES:
         assert f"/datos/{name}.csv" in page, name
     assert "52 filas" in page and "Resultados de las consultas" in page
+
+
+def test_trackers_page_by_tracker_and_votes_only_under_a_named_ballot(client, session) -> None:
+    secret = closed_consultation(session, choices=("approve", "reject", "approve"))
+    named = closed_consultation(session, choices=("approve", "reject"), secrecy="named")
+    session.commit()
+    trackers = api_items(client, f"/api/v1/consultas/{secret.consultation.id}/comprobantes")
+    assert len(trackers) == 3 and [t["tracker"] for t in trackers] == sorted(t["tracker"] for t in trackers)
+    assert all(set(t) == {"tracker", "weight", "status", "reason"} for t in trackers)  # never who, never what
+    assert client.get(f"/api/v1/consultas/{secret.consultation.id}/votos").status_code == 404
+    votes = api_items(client, f"/api/v1/consultas/{named.consultation.id}/votos")
+    assert sorted(v["choice"] for v in votes) == ["approve", "reject"]
+    bad = client.get(f"/api/v1/consultas/{secret.consultation.id}/comprobantes", query_string={"cursor": "zz"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "cursor"
