@@ -33,13 +33,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dashboard import percentile  # noqa: E402 (nearest rank, as the dashboard's figures)
 
 STATES = ["submitted", "admissible", "inadmissible", "in_consultation", "consulted", "approved", "rejected"]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def setup(url: str, seed: int):

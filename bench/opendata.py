@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from dashboard import percentile  # noqa: E402 (nearest rank, as the dashboard's figures)
 from vote_intake import Connection, Server  # noqa: E402
 
 from participa.core.rut import check_digit  # noqa: E402
@@ -51,11 +52,6 @@ COPY_QUERY = """COPY (SELECT o.rut, o.legal_name, o.registry_number, o.org_type,
   TO STDOUT WITH (FORMAT csv, DELIMITER ';', HEADER)"""
 TYPES = ("junta_vecinos", "funcional", "union_comunal", "asociacion", "fundacion", "corporacion", "otra")
 WORDS = ("Villa", "Población", "Esperanza", "Los Aromos", "El Peñón", "Santa Rosa", "Las Acacias", "Nueva Aurora")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def organisation_rows(count: int, cuts: list[int], seed: int):

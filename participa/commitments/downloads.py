@@ -40,22 +40,24 @@ def _records(session: Session) -> list[dict[str, Any]]:
     return found
 
 
+def version_item(v: CommitmentVersion) -> dict[str, Any]:
+    """A version of the record as the downloads and the API give it."""
+    return {
+        "commitment": v.commitment_id,
+        "version": v.version,
+        "recorded_at": v.recorded_at,
+        "reason": v.reason,
+        "fields_changed": sorted(v.changes),
+        "status": v.status,
+        "sha256": v.sha256,
+    }
+
+
 def _versions(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
         sa.select(CommitmentVersion).order_by(CommitmentVersion.commitment_id, CommitmentVersion.version)
     )
-    return [
-        {
-            "commitment": v.commitment_id,
-            "version": v.version,
-            "recorded_at": v.recorded_at,
-            "reason": v.reason,
-            "fields_changed": sorted(v.changes),
-            "status": v.status,
-            "sha256": v.sha256,
-        }
-        for v in rows.scalars()
-    ]
+    return [version_item(v) for v in rows.scalars()]
 
 
 def _compliance(session: Session, now: datetime) -> list[dict[str, Any]]:

@@ -23,3 +23,8 @@ def fold(text: str) -> str:
 def fold_cached(text: str) -> str:
     """:func:`fold` for values that repeat (types, comunas, headers)."""
     return fold(text)
+
+
+def plain_text(text: str | None) -> str:
+    """Text as typed, without control characters (a newline and a tab kept) or outer spaces."""
+    return "".join(c for c in (text or "") if c in "\n\t" or c.isprintable()).strip()

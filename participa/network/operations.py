@@ -15,6 +15,7 @@ from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.audit import operations as audit
 from participa.core.text import fold
+from participa.core.text import plain_text as _plain
 from participa.network import rules
 from participa.network.models import Meeting, MeetingRegistration, NetworkMember, Practice, PracticeReplication
 from participa.territory.models import Comuna
@@ -31,10 +32,6 @@ class NetworkError(Exception):
 def _staff(actor: User) -> None:
     if not actor.has_role(*STAFF):
         raise NetworkError("forbidden")
-
-
-def _plain(text: str | None) -> str:
-    return "".join(c for c in (text or "") if c in "\n\t" or c.isprintable()).strip()
 
 
 # --- members ------------------------------------------------------------------------------------

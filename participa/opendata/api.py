@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from participa.commitments import rules as commitment_rules
+from participa.commitments.downloads import version_item
 from participa.commitments.models import Commitment, CommitmentVersion
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.rules import Phase
@@ -219,19 +220,10 @@ def _versions(session: Session, commitment_id: int) -> dict[str, Any] | None:
         ).scalars()
     )
     page = rows[:limit]
-    items = [
-        {
-            "commitment": v.commitment_id,
-            "version": v.version,
-            "recorded_at": v.recorded_at,
-            "reason": v.reason,
-            "fields_changed": sorted(v.changes),
-            "status": v.status,
-            "sha256": v.sha256,
-        }
-        for v in page
-    ]
-    return {"items": items, "next_cursor": str(page[-1].version) if len(rows) > limit else None}
+    return {
+        "items": [version_item(v) for v in page],
+        "next_cursor": str(page[-1].version) if len(rows) > limit else None,
+    }
 
 
 ORGANISATION_FILTERS = (

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.audit import operations as audit
+from participa.core.text import plain_text as plain
 from participa.opendata.models import DataRequest, DataRequestSupport
 
 OPEN, PLANNED, PUBLISHED, REFUSED = "open", "planned", "published", "refused"
@@ -41,11 +42,6 @@ class RequestError(Exception):
 
 
 # --- rules --------------------------------------------------------------------------------------
-
-
-def plain(text: str | None) -> str:
-    """The text as typed, without control characters (a newline and a tab kept) or outer spaces."""
-    return "".join(c for c in (text or "") if c in "\n\t" or c.isprintable()).strip()
 
 
 def request_problem(title: str, body: str) -> str | None:
