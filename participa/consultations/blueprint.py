@@ -3,8 +3,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from participa.consultations import views
+from participa.consultations.operations import ConsultationError
 
 bp = Blueprint("consultations", __name__)
+bp.register_error_handler(ConsultationError, views.refused)
 
 # Consultation managers (GORE)
 bp.add_url_rule("/gore/consultas", "list_consultations", views.list_consultations)

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 from wtforms.fields import SelectChoice
 
 from participa.accounts.rules import Role
@@ -18,14 +17,12 @@ from participa.certification.forms import RecountForm
 from participa.consultations import operations, queries, rules
 from participa.consultations.forms import ConsultationForm, PhaseForm, PublicFilterForm
 from participa.consultations.labels import PHASE_LABELS, WEIGHT_BASE_LABELS
-from participa.consultations.models import Consultation, PowerIndex, RollEntry
+from participa.consultations.models import Consultation
 from participa.consultations.rules import MAJORITIES, Phase, early_start, manual_change_allowed, next_phase
 from participa.core import db
 from participa.core.db import SANTIAGO, santiago_to_utc, utcnow
 from participa.core.security import acting_user, role_required
 from participa.core.web import page_number
-from participa.projects.models import Project
-from participa.projects.rules import ProjectState
 from participa.registry.labels import TYPE_LABELS
 from participa.territory.operations import list_comunas
 from participa.voting import rules as voting_rules
@@ -93,15 +90,7 @@ def _scheme(form: ConsultationForm) -> dict[str, Any]:
 
 def _form(consultation: Consultation | None = None) -> ConsultationForm:
     form = ConsultationForm()
-    available = sa.select(Project).where(Project.state == ProjectState.ADMISSIBLE.value)
-    if consultation is not None:
-        available = sa.select(Project).where(
-            sa.or_(
-                Project.state == ProjectState.ADMISSIBLE.value,
-                Project.id.in_([q.project_id for q in consultation.questions]),
-            )
-        )
-    projects = db.session.execute(available.order_by(Project.comuna_cut, Project.title)).scalars().all()
+    projects = queries.consultable_projects(db.session(), actor=acting_user(), consultation=consultation)
     form.projects.choices = [SelectChoice(p.id, f"{p.comuna.name}: {p.title}") for p in projects]
     form.electorate_comunas.choices = [SelectChoice(c.cut, c.name) for c in list_comunas(db.session())]
     form.electorate_types.choices = [SelectChoice(t.value, label) for t, label in TYPE_LABELS.items()]
@@ -149,9 +138,7 @@ def _data(form: ConsultationForm) -> operations.ConsultationData:
     project_ids = list(form.projects.data or [])
     comunas = list(form.electorate_comunas.data or [])
     if not comunas:
-        comunas = sorted(
-            {p.comuna_cut for p in db.session.execute(sa.select(Project).where(Project.id.in_(project_ids))).scalars()}
-        )
+        comunas = queries.comunas_of_projects(db.session(), project_ids)
     return operations.ConsultationData(
         title=form.title.data or "",
         description=form.description.data or "",
@@ -174,13 +161,21 @@ def _data(form: ConsultationForm) -> operations.ConsultationData:
     )
 
 
+def refused(error: operations.ConsultationError):
+    """A read or an operation that refuses the acting person answers 403, as the decorators do;
+    any other consultation error raised this far is a fault."""
+    if error.code != "forbidden":
+        raise error
+    return current_app.handle_http_exception(Forbidden())
+
+
 def _error_text(error: operations.ConsultationError) -> str:
     return str(MESSAGES.get(error.code, error.code)) % {"detail": error.detail}
 
 
 @role_required(Role.MANAGER)
 def list_consultations():
-    consultations = db.session.execute(sa.select(Consultation).order_by(Consultation.id.desc())).scalars().all()
+    consultations = queries.staff_consultations(db.session(), actor=acting_user())
     return render_template("consultations/manage_list.html", consultations=consultations, phases=PHASE_LABELS)
 
 
@@ -226,39 +221,14 @@ def edit_consultation(consultation_id: int):
     return render_template("consultations/form.html", form=form, consultation=consultation), status
 
 
-@dataclass(frozen=True)
-class RollRow:
-    organisation_id: int
-    legal_name: str
-    comuna: str
-    weight: Decimal
-    inputs: dict[str, Any]
-
-
-def _roll_rows(consultation: Consultation) -> list[RollRow]:
-    """The frozen roll, or before voting opens the roll as it would be frozen now (a preview:
-    the registry can still change it), heaviest first."""
-    if consultation.roll_frozen_at is not None:
-        entries = db.session.execute(sa.select(RollEntry).where(RollEntry.consultation_id == consultation.id)).scalars()
-        rows = [RollRow(e.organisation_id, e.legal_name, e.comuna.name, e.weight, e.inputs) for e in entries]
-    else:
-        try:
-            preview = operations.compute_roll(db.session(), consultation)
-        except ValueError:  # a cap that cannot hold for this electorate
-            return []
-        names = {c.cut: c.name for c in list_comunas(db.session())}
-        rows = [
-            RollRow(r["organisation_id"], r["legal_name"], names.get(r["comuna_cut"], ""), r["weight"], r["inputs"])
-            for r in preview
-        ]
-    return sorted(rows, key=lambda r: (-r.weight, r.organisation_id))
-
-
-def _estimate(consultation: Consultation, rows: list[RollRow] | None = None) -> voting_rules.DisclosureEstimate | None:
+def _estimate(
+    consultation: Consultation, rows: list[queries.RollRow] | None = None
+) -> voting_rules.DisclosureEstimate | None:
     """Under a secret ballot, what totals could give away with this roll's weights (DESIGN §4)."""
     if consultation.secrecy != "secret":
         return None
-    rows = _roll_rows(consultation) if rows is None else rows
+    if rows is None:
+        rows = queries.roll_rows(db.session(), actor=acting_user(), consultation=consultation)
     return voting_rules.disclosure_estimate(r.weight for r in rows)
 
 
@@ -301,9 +271,8 @@ def _consequences(consultation: Consultation, target: Phase) -> dict[str, Any]:
 @role_required(Role.MANAGER)
 def advance(consultation_id: int):
     """A phase change by hand: a page that says what will happen and to whom, then the change."""
-    consultation = db.session.execute(
-        sa.select(Consultation).where(Consultation.id == consultation_id).with_for_update(of=Consultation)
-    ).scalar_one_or_none() or abort(404)
+    found = queries.consultation_to_change(db.session(), actor=acting_user(), consultation_id=consultation_id)
+    consultation = found or abort(404)
     target = next_phase(Phase(consultation.phase))
     allowed = target is not None and manual_change_allowed(Phase(consultation.phase), target)
     form = PhaseForm()
@@ -349,7 +318,7 @@ def roll(consultation_id: int):
     before voting opens, a preview of it, with what a secret ballot's totals could reveal."""
     consultation = db.session.get(Consultation, consultation_id) or abort(404)
     page = page_number()
-    rows = _roll_rows(consultation)
+    rows = queries.roll_rows(db.session(), actor=acting_user(), consultation=consultation)
     return render_template(
         "consultations/roll.html",
         consultation=consultation,
@@ -358,7 +327,7 @@ def roll(consultation_id: int):
         total_weight=sum((r.weight for r in rows), Decimal(0)),
         page=page,
         page_size=ROLL_PAGE,
-        index=db.session.get(PowerIndex, consultation_id),
+        index=queries.power_index(db.session(), actor=acting_user(), consultation_id=consultation_id),
         estimate=_estimate(consultation, rows),
     )
 

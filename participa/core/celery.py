@@ -40,6 +40,42 @@ TASK_TIME_LIMIT = 90
 TASK_SOFT_TIME_LIMIT = 80
 
 
+def beat_schedule(app: Flask) -> dict[str, dict[str, Any]]:
+    """What beat sends and how often: each entry expires when a later one would make it stale."""
+    return {
+        "accounts-prune-login-attempts": {
+            "task": "accounts.prune_login_attempts",
+            "schedule": 24 * 3600.0,
+            "options": {"queue": QUEUE_DEFAULT, "expires": 3600},
+        },
+        "consultations-advance-phases": {
+            "task": "consultations.advance_phases",
+            "schedule": 60.0,
+            "options": {"queue": QUEUE_DEFAULT, "expires": 120},
+        },
+        "audit-seal": {
+            "task": "audit.seal",
+            "schedule": app.config["AUDIT_SEAL_INTERVAL"],
+            "options": {"queue": QUEUE_DEFAULT, "expires": app.config["AUDIT_SEAL_INTERVAL"] * 4},
+        },
+        "outbox-publish": {
+            "task": "outbox.publish",
+            "schedule": app.config["OUTBOX_INTERVAL"],
+            "options": {"queue": QUEUE_DEFAULT, "expires": app.config["OUTBOX_INTERVAL"] * 4},
+        },
+        "mail-resend": {
+            "task": "mail.resend",
+            "schedule": 60.0,
+            "options": {"queue": QUEUE_MAIL, "expires": 240},
+        },
+        "voting-mail-receipts": {
+            "task": "voting.mail_receipts",
+            "schedule": app.config["RECEIPT_MAIL_INTERVAL"],
+            "options": {"queue": QUEUE_DEFAULT, "expires": app.config["RECEIPT_MAIL_INTERVAL"] * 4},
+        },
+    }
+
+
 def celery_settings(app: Flask) -> dict[str, Any]:
     broker = app.config["REDIS_URL"] or "memory://"
     return {
@@ -71,38 +107,7 @@ def celery_settings(app: Flask) -> dict[str, Any]:
         "task_create_missing_queues": False,
         "timezone": "UTC",
         "enable_utc": True,
-        "beat_schedule": {
-            "accounts-prune-login-attempts": {
-                "task": "accounts.prune_login_attempts",
-                "schedule": 24 * 3600.0,
-                "options": {"queue": QUEUE_DEFAULT, "expires": 3600},
-            },
-            "consultations-advance-phases": {
-                "task": "consultations.advance_phases",
-                "schedule": 60.0,
-                "options": {"queue": QUEUE_DEFAULT, "expires": 120},
-            },
-            "audit-seal": {
-                "task": "audit.seal",
-                "schedule": app.config["AUDIT_SEAL_INTERVAL"],
-                "options": {"queue": QUEUE_DEFAULT, "expires": app.config["AUDIT_SEAL_INTERVAL"] * 4},
-            },
-            "outbox-publish": {
-                "task": "outbox.publish",
-                "schedule": app.config["OUTBOX_INTERVAL"],
-                "options": {"queue": QUEUE_DEFAULT, "expires": app.config["OUTBOX_INTERVAL"] * 4},
-            },
-            "mail-resend": {
-                "task": "mail.resend",
-                "schedule": 60.0,
-                "options": {"queue": QUEUE_MAIL, "expires": 240},
-            },
-            "voting-mail-receipts": {
-                "task": "voting.mail_receipts",
-                "schedule": app.config["RECEIPT_MAIL_INTERVAL"],
-                "options": {"queue": QUEUE_DEFAULT, "expires": app.config["RECEIPT_MAIL_INTERVAL"] * 4},
-            },
-        },
+        "beat_schedule": beat_schedule(app),
     }
 
 
