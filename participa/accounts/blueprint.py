@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from participa.accounts import views
+from participa.accounts import sessions, views
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuenta")
 
@@ -20,4 +20,5 @@ bp.add_url_rule("/", "profile", views.profile)
 
 def init_login(app: Flask) -> None:
     views.login_manager.init_app(app)
+    app.before_request(sessions.end_unbound_session)
     app.before_request(views.end_expired_staff_session)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from participa.accounts import operations as ops
+from participa.accounts import sessions
 from participa.accounts.forms import (
     LocaleForm,
     LoginForm,
@@ -32,7 +33,10 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Ingrese a su cuenta para ver esta página.")
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# The session is bound to the browser that signed in by participa.accounts.sessions, not by
+# Flask-Login's own protection, whose check is not public API: the vote's hot path needs it
+# without loading the person.
+login_manager.session_protection = None
 
 PENDING_KEY = "pending_login"
 PENDING_SECONDS = 600
@@ -58,43 +62,17 @@ MESSAGES = {
 }
 
 
-def _identity(user_id: object) -> tuple[int, int] | None:
-    """(user id, session version) from Flask-Login's session value (``User.get_id``)."""
-    if not isinstance(user_id, str):
-        return None
-    raw_id, _, version = user_id.partition(":")
-    if not (raw_id.isascii() and raw_id.isdigit() and version.isascii() and version.isdigit()):
-        return None
-    return int(raw_id), int(version)
-
-
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     if g.get("plain_page"):  # an error page that must not read the database: nobody is loaded
         return None
-    identity = _identity(user_id)
+    identity = sessions.identity(user_id)
     if identity is None:
         return None
     user = db.session.get(User, identity[0])
     if user is None or not user.active or user.session_version != identity[1]:
         return None
     return user
-
-
-def session_identity() -> tuple[int, int] | None:
-    """The signed-in person's (id, session version) as this session claims them, without loading
-    the person. Only for a caller that itself checks, in its own query, that the account is
-    active and the version current (see participa.voting.operations.cast_online); anyone else
-    uses ``current_user``."""
-    # Flask-Login's own session protection first, exactly as it runs before loading anyone
-    # (a session used from another address or browser is marked not fresh, or ended).
-    if login_manager._session_protection_failed():
-        return None
-    if "_user_id" in session:
-        return _identity(session["_user_id"])
-    if current_user.is_authenticated:  # restored by other means than the session cookie
-        return current_user.id, current_user.session_version
-    return None
 
 
 def _now():
@@ -121,6 +99,7 @@ def _finish_login(user: User, *, second_factor: bool, next_url: str | None) -> s
     session.clear()
     session.update(kept)
     login_user(user)
+    sessions.bind()
     session.permanent = True
     session[SINCE_KEY] = session[SEEN_KEY] = int(time.time())
     if second_factor:

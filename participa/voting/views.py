@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from participa.accounts.rules import Role
-from participa.accounts.views import login_manager, session_identity
+from participa.accounts.sessions import session_identity
 from participa.consultations.models import Consultation, RollEntry
 from participa.consultations.operations import schedule_of
 from participa.consultations.rules import voting_open
@@ -87,7 +87,7 @@ def vote(consultation_id: int):
     if request.method == "POST" and request.form.get("step") == "confirm":
         return _confirm(consultation_id)
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return current_app.login_manager.unauthorized()
     consultation = published(consultation_id)
     form = BallotForm()
     if request.method == "POST":
@@ -132,7 +132,7 @@ def _confirm(consultation_id: int):
     queued by a worker, not here."""
     identity = session_identity()
     if identity is None:
-        return login_manager.unauthorized()
+        return current_app.login_manager.unauthorized()
     if consultation_id > INT4_MAX:
         abort(404)
     organisation_id = _organisation_posted()
@@ -157,7 +157,7 @@ def _confirm(consultation_id: int):
         db.session.rollback()
         if error.code == "signed_out":
             logout_user()
-            return login_manager.unauthorized()
+            return current_app.login_manager.unauthorized()
         if error.code == "not_found":
             abort(404)
         if error.code == "duplicate":
@@ -209,7 +209,7 @@ def new_receipt(consultation_id: int):
     from their session (never from the address, which access logs keep) and forgotten at once.
     The organisation's representatives also receive it by e-mail."""
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return current_app.login_manager.unauthorized()
     consultation = published(consultation_id)
     pending = session.pop(RECEIPT_KEY, None)
     code = pending.get("code") if isinstance(pending, dict) and pending.get("consultation") == consultation_id else None

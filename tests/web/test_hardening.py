@@ -50,6 +50,51 @@ def test_a_session_cookie_captured_before_sign_out_no_longer_works_after_it(app,
     assert not signed_in(thief), "signing out ends the session on the server, not only in the browser"
 
 
+@pytest.mark.parametrize("elsewhere", ["address", "browser"])
+def test_a_session_cookie_used_from_another_address_or_browser_ends_the_session(app, make_user, elsewhere):
+    user = make_user()
+    browser = fresh_client(app)
+    browser.environ_base.update({"REMOTE_ADDR": "198.51.100.7", "HTTP_USER_AGENT": "Navegador/1.0"})
+    assert login(browser, user).status_code == 302
+    assert signed_in(browser)
+    thief = copy_of(app, browser)
+    thief.environ_base.update({"REMOTE_ADDR": "198.51.100.7", "HTTP_USER_AGENT": "Navegador/1.0"})
+    assert signed_in(thief), "the same address and browser: the copy is indistinguishable"
+    thief = copy_of(app, browser)
+    thief.environ_base.update(
+        {"REMOTE_ADDR": "203.0.113.66" if elsewhere == "address" else "198.51.100.7"}
+        | {"HTTP_USER_AGENT": "Otro/2.0" if elsewhere == "browser" else "Navegador/1.0"}
+    )
+    assert not signed_in(thief)
+    assert signed_in(browser), "the owner's own session goes on"
+
+
+def test_a_cookie_from_another_browser_cannot_vote(app, session, uploads):
+    from participa.voting.models import Ballot
+    from tests.fixtures.consultations import voting_consultation
+
+    consultation, _manager, people = voting_consultation(session, organisations=1)
+    org, person = people[0]
+    browser = fresh_client(app)
+    assert login(browser, person).status_code == 302
+    token = csrf_token(browser, f"/consultas/{consultation.id}/votar")
+    thief = copy_of(app, browser)
+    thief.environ_base["HTTP_USER_AGENT"] = "Otro/2.0"
+    response = thief.post(
+        f"/consultas/{consultation.id}/votar",
+        data={
+            "csrf_token": token,
+            "organisation": org.id,
+            "step": "confirm",
+            "submission": "t" * 32,
+            **{f"q-{q.id}": "approve" for q in consultation.questions},
+        },
+    )
+    assert response.status_code in (302, 400)
+    db.session.expire_all()
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Ballot)).scalar_one() == 0
+
+
 def test_a_captured_cookie_cannot_vote_after_sign_out(app, session, uploads):
     from participa.voting.models import Ballot
     from tests.fixtures.consultations import voting_consultation
