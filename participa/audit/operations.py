@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from participa.accounts.rules import Role
 from participa.audit import rules
 from participa.audit.models import AuditBlock, AuditEvent, AuditSeal
 from participa.core import db
 from participa.core.db import utcnow
+
+if TYPE_CHECKING:
+    from participa.accounts.models import User
 
 SEAL_BATCH = 5000
 SEAL_LOCK_KEY = 7_431_001  # pg advisory lock id of the sealer
@@ -281,6 +285,17 @@ def verify(session: Session, *, now: datetime | None = None) -> Verification:
         head=head(session),
         first_break=first_break,
     )
+
+
+def recent_events(session: Session, *, actor: User, before: int | None, limit: int) -> list[AuditEvent]:
+    """The log's events newest first, below event ``before`` when given: for admins and
+    certifiers, who audit it (DESIGN §4, Audit); the public sees the blocks' heads."""
+    if not (actor.has_role(Role.ADMIN) or actor.has_role(Role.CERTIFIER)):
+        raise PermissionError("forbidden")
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    return list(session.execute(query).scalars())
 
 
 def head(session: Session) -> str:

@@ -3,14 +3,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import sqlalchemy as sa
 from flask import Response, abort, render_template, request, stream_with_context
 
 from participa.accounts.rules import Role
 from participa.audit import operations, rules
-from participa.audit.models import AuditEvent
 from participa.core import db
-from participa.core.security import role_required
+from participa.core.security import acting_user, role_required
 
 PAGE_SIZE = 50
 BLOCKS_PAGE_SIZE = 50
@@ -71,8 +69,8 @@ def blocks_json():
 @role_required(Role.ADMIN, Role.CERTIFIER)
 def list_events():
     before = request.args.get("antes", type=int)
-    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(PAGE_SIZE)
-    if before:
-        query = query.where(AuditEvent.id < before)
-    events = list(db.session.execute(query).scalars())
+    try:
+        events = operations.recent_events(db.session(), actor=acting_user(), before=before, limit=PAGE_SIZE)
+    except PermissionError:
+        abort(403)
     return render_template("audit/events.html", events=events, page_size=PAGE_SIZE)

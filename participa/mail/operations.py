@@ -11,11 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from participa.core import db
-from participa.mail.models import MailMessage
+from participa.mail.models import MailMessage, OutboxMessage
 
 RESEND_AFTER = timedelta(minutes=2)  # a message not delivered by then is handed out again
 RESEND_BATCH = 200
 MAX_ATTEMPTS = 60  # about two days of tries at the sweeper's pace, then it waits for a person
+
+
+def local_outbox(session: Session, limit: int = 50) -> list[OutboxMessage]:
+    """The latest messages of the local outbox (the embedded default's mail backend)."""
+    return list(session.execute(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).scalars())
 
 
 def send_email(recipient: str, subject: str, body: str, *, key: str | None = None) -> str:

@@ -242,6 +242,20 @@ def attachment_path(attachment: ProjectAttachment) -> Path:
     return storage.path_of(ATTACHMENT_KIND, attachment.stored_name)
 
 
+STAFF_LIST_LIMIT = 200
+
+
+def submitted_projects(session: Session, *, actor: User, state: str | None) -> list[Project]:
+    """GORE staff's view of every comuna's submitted projects (drafts stay the comuna's own),
+    in one state if asked, latest change first."""
+    if not any(actor.has_role(role) for role in GORE_ROLES):
+        raise ProjectError("forbidden")
+    query = sa.select(Project).where(Project.state != ProjectState.DRAFT.value)
+    if state:
+        query = query.where(Project.state == state)
+    return list(session.execute(query.order_by(Project.updated_at.desc()).limit(STAFF_LIST_LIMIT)).scalars())
+
+
 def comuna_projects(session: Session, actor: User) -> list[Project]:
     _require_own_comuna(actor)
     return list(

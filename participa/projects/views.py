@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -218,8 +217,8 @@ def download_attachment(project_id: int, attachment_id: int):
 def list_all_projects():
     """GORE staff: every submitted project of every comuna, to open consultations on."""
     state = request.args.get("estado") or None
-    query = sa.select(Project).where(Project.state != rules.ProjectState.DRAFT.value)
-    if state:
-        query = query.where(Project.state == state)
-    projects = db.session.execute(query.order_by(Project.updated_at.desc()).limit(200)).scalars().all()
+    try:
+        projects = operations.submitted_projects(db.session(), actor=acting_user(), state=state)
+    except operations.ProjectError:
+        abort(403)
     return render_template("projects/all.html", projects=projects, state_labels=labels.STATE_LABELS, state=state)

@@ -549,6 +549,32 @@ def _answers_of(session: Session, ballot_ids: set[int]) -> dict[int, list[tuple[
     return answers
 
 
+@dataclass(frozen=True)
+class FreshReceipt:
+    ballot: Ballot
+    organisation: Organisation
+    weight: Decimal
+
+
+def fresh_receipt(session: Session, *, actor: User, consultation_id: int, code: str) -> FreshReceipt | None:
+    """The ballot the person just cast with this receipt code, its organisation and weight on the
+    roll: only to the person who cast it, only with the code (DESIGN §4, receipts)."""
+    ballot = session.execute(
+        sa.select(Ballot).where(
+            Ballot.consultation_id == consultation_id,
+            Ballot.tracker == rules.tracker_of(code),
+            Ballot.cast_by_id == actor.id,
+        )
+    ).scalar_one_or_none()
+    if ballot is None:
+        return None
+    entry = session.get(RollEntry, (consultation_id, ballot.organisation_id))
+    organisation = session.get(Organisation, ballot.organisation_id)
+    if entry is None or organisation is None:
+        return None
+    return FreshReceipt(ballot, organisation, entry.weight)
+
+
 def ballots_for_representative(session: Session, user: User) -> list[tuple[Organisation, list[OwnBallot]]]:
     """Every ballot of each organisation the person represents now, newest first, with its
     status; the choices of the ballots cast while the person was authorised for it. Nobody

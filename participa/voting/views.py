@@ -3,14 +3,13 @@ from __future__ import annotations
 import re
 import secrets
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from participa.accounts.rules import Role
 from participa.accounts.sessions import session_identity
-from participa.consultations.models import Consultation, RollEntry
+from participa.consultations.models import Consultation
 from participa.consultations.operations import schedule_of
 from participa.consultations.rules import voting_open
 from participa.core import db
@@ -20,7 +19,6 @@ from participa.registry.models import Organisation
 from participa.voting import operations, rules
 from participa.voting.forms import BallotForm
 from participa.voting.labels import CHANNEL_LABELS, CHOICE_LABELS, REASON_LABELS, STATUS_LABELS
-from participa.voting.models import Ballot
 from participa.voting.public import published
 from participa.voting.tasks import mail_receipts
 
@@ -213,24 +211,20 @@ def new_receipt(consultation_id: int):
     consultation = published(consultation_id)
     pending = session.pop(RECEIPT_KEY, None)
     code = pending.get("code") if isinstance(pending, dict) and pending.get("consultation") == consultation_id else None
-    ballot = None
-    if code:
-        ballot = db.session.execute(
-            sa.select(Ballot).where(
-                Ballot.consultation_id == consultation_id,
-                Ballot.tracker == rules.tracker_of(code),
-                Ballot.cast_by_id == current_user.id,
-            )
-        ).scalar_one_or_none()
-    if ballot is None:
+    found = (
+        operations.fresh_receipt(db.session(), actor=acting_user(), consultation_id=consultation_id, code=code)
+        if code
+        else None
+    )
+    if found is None:
         return render_template("voting/receipt_gone.html", consultation=consultation), 404
     return render_template(
         "voting/receipt.html",
         consultation=consultation,
-        ballot=ballot,
+        ballot=found.ballot,
         code=code,
-        organisation=db.session.get(Organisation, ballot.organisation_id),
-        weight=db.session.get(RollEntry, (consultation_id, ballot.organisation_id)).weight,
+        organisation=found.organisation,
+        weight=found.weight,
         titles={q.id: q.project.title for q in consultation.questions},
         choice_labels=CHOICE_LABELS,
     )
