@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dashboard import percentile  # noqa: E402 (nearest rank, as the dashboard's figures)
+from benchlib.stats import nearest_rank as percentile  # noqa: E402 (as the dashboard's figures)
 
 
 def main() -> None:

@@ -73,28 +73,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchlib.http import Connection, Failure, PhaseResult, csrf_of, failures_text, run_paced, run_phase, update_cookies
+from benchlib.procs import CORES, CpuMeter, Server, loadavg
+from benchlib.stats import latency_text, percentile
 from vote_intake import (
-    CORES,
     PASSWORD,
     ROOT,
-    Connection,
-    CpuMeter,
-    Failure,
-    PhaseResult,
-    Server,
     Voter,
-    csrf_of,
-    failures_text,
-    latency_text,
-    loadavg,
     make_jobs,
     mint_sessions,
-    percentile,
-    run_paced,
-    run_phase,
     sa_host,
     setup,
-    update_cookies,
     verify,
 )
 

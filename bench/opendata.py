@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dashboard import percentile  # noqa: E402 (nearest rank, as the dashboard's figures)
-from vote_intake import Connection, Server  # noqa: E402
+from benchlib.http import Connection  # noqa: E402
+from benchlib.procs import Server  # noqa: E402
+from benchlib.stats import nearest_rank as percentile  # noqa: E402 (as the dashboard's figures)
 
 from participa.core.rut import check_digit  # noqa: E402
 

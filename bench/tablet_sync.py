@@ -70,24 +70,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from benchlib.http import Connection, Failure, PhaseResult, Response, failures_text, run_phase
+from benchlib.procs import CORES, CpuMeter, Server, loadavg
+from benchlib.profiling import label_of, package_of
+from benchlib.stats import latency_text, percentile
 from vote_intake import (
-    CORES,
     SECRET_KEY,
-    Connection,
-    CpuMeter,
-    Failure,
-    PhaseResult,
-    Response,
-    Server,
     Voter,
-    _label,
-    _package,
-    failures_text,
-    latency_text,
-    loadavg,
     make_jobs,
-    percentile,
-    run_phase,
     sa_host,
     setup,
 )
@@ -467,7 +457,7 @@ def profile_sync(database_url: str, redis_url: str, queues: list[Queue], top: in
     total = sum(tt for (_cc, _nc, tt, _ct, _callers) in stats.stats.values())
     by_package: Counter[str] = Counter()
     for (filename, _line, _name), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
-        by_package[_package(filename)] += tt
+        by_package[package_of(filename)] += tt
     m = len(profiled.items)
     print(
         f"  cProfile of a request of {m} votes ({1000 * total / m:.2f} ms per vote, profiler on), own time by package:"
@@ -495,7 +485,7 @@ def profile_sync(database_url: str, redis_url: str, queues: list[Queue], top: in
         )
         for cumulative, calls, func in sorted(rows, reverse=True)[:top]:
             if 1000 * cumulative / m >= 0.05:
-                print(f"    {1000 * cumulative / m:6.2f} ms  {calls / m:4.1f}x  {_label(func)}")
+                print(f"    {1000 * cumulative / m:6.2f} ms  {calls / m:4.1f}x  {label_of(func)}")
     engine.dispose()
 
 

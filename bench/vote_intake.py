@@ -12,23 +12,27 @@ hash shared by all). Participa runs under gunicorn (``wsgi:app``, gthread) with 
 at Redis db 13, as in production. A vote request writes the ballot only; the receipt e-mails are
 queued afterwards by the receipt task that beat runs every few seconds, run here once the votes
 are in (nobody consumes the queue; db 13 is flushed at the end). Beside it, bench/baseline_app.py
-(one INSERT per request) under the same gunicorn settings, loaded by the same client. Only
-127.0.0.1 is used.
+(one INSERT per request) under the same gunicorn settings, loaded by the same client, and
+bench/authenticated_app.py: participa's own app with one more endpoint that does the confirm
+step's CSRF check, signed-in session and account check, then one INSERT (the platform's floor for
+a signed-in form). Only 127.0.0.1 is used.
 
 Client: one asyncio process, one keep-alive connection per simulated voter.
 
 1. sign in   --real-logins voters GET /cuenta/ingresar and POST it with the scraped CSRF token
              (argon2 makes sign-in ~10/s on 2 cores: reported, not the subject here). The other
-             voters get the session cookie that form would have set (Flask-Login's user id and
-             session version, the identifier of this client's address and browser, permanent),
-             signed with the server's SECRET_KEY, so that thousands of votes can be measured.
+             voters get the session cookie that form would have set, made by the calls the form
+             makes after the password check (Flask-Login's login_user, the session's binding to
+             this client's address and browser, permanent) and signed with the server's
+             SECRET_KEY, so that thousands of votes can be measured.
 2. prepare   GET /consultas/<id>/votar (which must offer the voter's organisation), POST the
              answers (the review step).
 3. warm-up   a few voters confirm, a few baseline requests (not measured; fills each worker's
              statement caches).
 4. rounds    --rounds times: --voters voters POST the same form with step=confirm, --concurrency
              at a time with no think time (a closed loop), then --baseline-requests baseline
-             requests the same way; each server idles while the other is measured. Measured:
+             requests the same way, then the same voters' sessions post to the authenticated
+             baseline; each server idles while another is measured. Measured:
              votes/s (successful confirms / wall time), latency percentiles, and the CPU time each
              process spent per request. The throughput target (>= 70 % of the baseline's) is read
              on the median round's ratio: alternating makes a drift of the machine (other jobs on
@@ -40,7 +44,7 @@ Client: one asyncio process, one keep-alive connection per simulated voter.
              the baseline itself on 2 cores.
 Then the checks: one effective vote per organisation, ballots = successful responses = audit
 events = receipts pending = e-mails the receipt task queues in Redis, baseline rows = successful
-inserts. If a target is missed, the confirm request is profiled in-process (Flask test client,
+inserts of both baselines. If a target is missed, the confirm request is profiled in-process (Flask test client,
 same database and Redis, cProfile).
 """
 
@@ -48,141 +52,50 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
-import http.client
 import io
 import os
 import platform
 import pstats
 import random
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(BENCH))
+
+from benchlib.http import (  # noqa: E402 (the bench directory is on the path now)
+    USER_AGENT,
+    Connection,
+    Failure,
+    PhaseResult,
+    csrf_of,
+    failures_text,
+    run_paced,
+    run_phase,
+    update_cookies,
+)
+from benchlib.procs import CORES, CpuMeter, Server, loadavg  # noqa: E402
+from benchlib.profiling import SITE_PACKAGES, label_of, package_of  # noqa: E402
+from benchlib.stats import latency_text, percentile  # noqa: E402
+
 PASSWORD = "una clave larga de prueba para la carga"  # noqa: S105 (scratch accounts)
 SECRET_KEY = "bench-vote-intake-secret-key-not-for-production"  # noqa: S105 (scratch server)
-USER_AGENT = "participa-bench/1.0"
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-CORES = os.cpu_count() or 1
-IDLE_REOPEN = 1.0  # seconds; gunicorn closes keep-alive connections idle for 2 s (its default)
 
 
-# --- a small asyncio HTTP/1.1 client (the venv has no requests/httpx; nothing is added) ------
-
-
-@dataclass
-class Response:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-class Connection:
-    """One keep-alive connection to 127.0.0.1:port. Requests on it are sequential."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.last_used = 0.0
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-    async def request(
-        self, method: str, path: str, *, form: dict[str, Any] | None = None, cookies: dict[str, str] | None = None
-    ) -> Response:
-        if self.writer is not None and time.monotonic() - self.last_used > IDLE_REOPEN:
-            await self.close()  # gunicorn may have closed it (keep-alive timeout): never resend a POST
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        body = urlencode(form).encode() if form is not None else b""
-        lines = [
-            f"{method} {path} HTTP/1.1",
-            f"Host: 127.0.0.1:{self.port}",
-            f"User-Agent: {USER_AGENT}",
-            "Accept: text/html",
-            "Accept-Language: es-CL",
-        ]
-        if cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
-        if form is not None:
-            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        assert self.reader is not None
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        status = int(status_line.split(" ", 2)[1])
-        headers = [(k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in header_lines if line)]
-        found = dict(headers)
-        if found.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                chunks.append(await self.reader.readexactly(size + 2))
-                if size == 0:
-                    break
-            data = b"".join(c[:-2] for c in chunks)
-        elif "content-length" in found:
-            data = await self.reader.readexactly(int(found["content-length"]))
-        else:
-            data = await self.reader.read()
-            await self.close()
-        if found.get("connection", "").lower() == "close":
-            await self.close()
-        self.last_used = time.monotonic()
-        return Response(status, headers, data)
-
-
-def update_cookies(jar: dict[str, str], response: Response) -> None:
-    for name, value in response.headers:
-        if name != "set-cookie":
-            continue
-        pair, _, attributes = value.partition(";")
-        key, _, val = pair.strip().partition("=")
-        low = attributes.lower()
-        if not val or "expires=thu, 01 jan 1970" in low or "max-age=0" in low:
-            jar.pop(key, None)
-        else:
-            jar[key] = val
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    if not match:
-        raise RuntimeError("no CSRF token in the page")
-    return match.group(1) or match.group(2)
+# --- voters ----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -199,138 +112,36 @@ class Voter:
     voted: bool = False
 
 
-@dataclass
-class PhaseResult:
-    wall: float
-    latencies: list[float]  # seconds, of the measured request of each successful item
-    ok: int
-    failures: dict[str, int]
-    done: int
-    skipped: int
-
-    def rate(self) -> float:
-        return self.ok / self.wall if self.wall else 0.0
-
-
-async def run_phase(
-    items: Iterable[Any],
-    concurrency: int,
-    port: int,
-    job: Callable[[Connection, Any], Awaitable[float | None]],
-    time_limit: float,
-) -> PhaseResult:
-    """Run ``job`` over ``items`` with ``concurrency`` clients, each on its own connection. A job
-    returns the latency of its measured request when it succeeded, or raises/returns None."""
-    queue = deque(items)
-    total = len(queue)
-    latencies: list[float] = []
-    failures: dict[str, int] = {}
-    deadline = time.monotonic() + time_limit
-    done = 0
-
-    async def client() -> None:
-        nonlocal done
-        connection = Connection(port)
-        try:
-            while queue and time.monotonic() < deadline:
-                item = queue.popleft()
-                try:
-                    latency = await asyncio.wait_for(job(connection, item), timeout=60)
-                except Exception as error:  # counted and reported; the connection is reopened
-                    key = type(error).__name__ + (f": {error}" if isinstance(error, Failure) else "")
-                    failures[key] = failures.get(key, 0) + 1
-                    await connection.close()
-                else:
-                    if latency is not None:
-                        latencies.append(latency)
-                done += 1
-        finally:
-            await connection.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(min(concurrency, total) or 1)))
-    wall = time.perf_counter() - started
-    return PhaseResult(wall, latencies, len(latencies), failures, done, total - done)
-
-
-class Failure(Exception):
-    """An unexpected answer from the server."""
-
-
-async def run_paced(
-    items: Iterable[Any],
-    rate: float,
-    max_in_flight: int,
-    port: int,
-    job: Callable[[Connection, Any], Awaitable[float | None]],
-    time_limit: float,
-) -> PhaseResult:
-    """Open loop: item i is due at start + i / rate, whatever happened before. Latency runs from
-    the due time (waiting for a free connection counts: no coordinated omission)."""
-    items = list(items)
-    pool: asyncio.Queue[Connection] = asyncio.Queue()
-    for _ in range(max_in_flight):
-        pool.put_nowait(Connection(port))
-    latencies: list[float] = []
-    failures: dict[str, int] = {}
-    done = 0
-    started = time.perf_counter()
-
-    async def one(i: int, item: Any) -> None:
-        nonlocal done
-        due = started + i / rate
-        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        if time.perf_counter() - started > time_limit:
-            return
-        conn = await pool.get()
-        try:
-            ok = await asyncio.wait_for(job(conn, item), timeout=60)
-        except Exception as error:
-            key = type(error).__name__ + (f": {error}" if isinstance(error, Failure) else "")
-            failures[key] = failures.get(key, 0) + 1
-            await conn.close()
-        else:
-            if ok is not None:
-                latencies.append(time.perf_counter() - due)
-        finally:
-            pool.put_nowait(conn)
-            done += 1
-
-    await asyncio.gather(*(one(i, item) for i, item in enumerate(items)))
-    wall = time.perf_counter() - started
-    while not pool.empty():
-        await pool.get_nowait().close()
-    return PhaseResult(wall, latencies, len(latencies), failures, done, len(items) - done)
-
-
 def mint_sessions(app, voters: list[Voter]) -> None:
-    """Give each voter the session cookie the login form would have set: Flask-Login's user id
-    with the session version (1 for these accounts), the identifier of this client's address
-    and User-Agent (its session protection), permanent; signed as the server signs it."""
+    """Give each voter the session cookie the login form would have set, made by the same public
+    calls the form makes after the password check (Flask-Login's ``login_user``, the session's
+    binding to this client's address and User-Agent, permanent), signed as the server signs it;
+    so that thousands of votes can be measured without thousands of argon2 checks."""
+    import flask
     import sqlalchemy as sa
+    from flask_login import login_user
 
-    from participa.accounts.views import login_manager
+    from participa.accounts import sessions
+    from participa.accounts.models import User
     from participa.core import db
 
-    with app.app_context():
-        ids = dict(
-            db.session.execute(
-                sa.select(sa.column("email"), sa.column("id"))
-                .select_from(sa.table("users"))
-                .where(sa.column("email").in_([v.email for v in voters]))
-            ).all()
-        )
-        db.session.rollback()
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}):
-        identifier = login_manager._session_identifier_generator()
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
-    for voter in voters:
-        voter.user_id = ids[voter.email]
-        voter.cookies[name] = serializer.dumps(
-            {"_user_id": f"{voter.user_id}:1", "_fresh": True, "_id": identifier, "_permanent": True}
-        )
-        voter.signed_in = True
+    with app.app_context():
+        query = sa.select(User).where(User.email.in_([v.email for v in voters]))
+        users = {u.email: u for u in db.session.execute(query).scalars()}
+        for voter in voters:
+            user = users[voter.email]
+            with app.test_request_context(
+                "/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}
+            ):
+                login_user(user)
+                sessions.bind()
+                flask.session.permanent = True
+                voter.cookies[name] = serializer.dumps(dict(flask.session))
+            voter.user_id = user.id
+            voter.signed_in = True
+        db.session.rollback()
 
 
 # --- the jobs ------------------------------------------------------------------------------
@@ -396,6 +207,17 @@ def make_jobs(consultation_id: int, question_ids: list[int]):
     return sign_in, prepare, confirm
 
 
+async def authenticated_insert(conn: Connection, voter: Voter) -> float:
+    """The authenticated baseline's request: the voter's own session and CSRF token, one INSERT."""
+    form = {"csrf_token": voter.csrf, "organisation": voter.organisation_id, "choice": voter.choice}
+    started = time.perf_counter()
+    answer = await conn.request("POST", "/bench/insert", form=form, cookies=voter.cookies)
+    latency = time.perf_counter() - started
+    if answer.status != 201:
+        raise Failure(f"authenticated insert answered {answer.status}")
+    return latency
+
+
 async def baseline_insert(conn: Connection, item: tuple[int, str]) -> float:
     organisation, choice = item
     started = time.perf_counter()
@@ -408,143 +230,26 @@ async def baseline_insert(conn: Connection, item: tuple[int, str]) -> float:
     return latency
 
 
-# --- processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A gunicorn in its own process group, started and stopped by this script only."""
-
-    def __init__(
-        self,
-        name: str,
-        app: str,
-        env: dict[str, str],
-        args: argparse.Namespace,
-        logs: Path,
-        extra: list[str] | None = None,
-        health: str = "/healthz",
-    ) -> None:
-        # health: a GET that answers below 500 once the app is up (the baseline's GET /insert
-        # answers 405 and writes nothing).
-        self.port = free_port()
-        self.name = name
-        self.log = logs / f"{name}.log"
-        self.command = [
-            str(BIN / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-            *(extra or []),
-            app,
-        ]
-        with self.log.open("wb") as handle:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{name} exited early:\n{self.log.read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", health)
-                if conn.getresponse().status < 500 and len(self.worker_pids()) == args.workers:
-                    conn.close()
-                    return
-                conn.close()
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{name} did not answer within 60 s:\n{self.log.read_text()[-3000:]}")
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        with contextlib.suppress(OSError):
-            return [int(p) for p in children.read_text().split()]
-        return []
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # gunicorn's master stops its workers gracefully
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
-def cpu_seconds(pids: Iterable[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLK_TCK
-
-
-def machine_busy_seconds() -> float:
-    """Busy CPU time of the whole machine, all cores (from /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-class CpuMeter:
-    """CPU seconds spent during a phase by the gunicorn processes, the PostgreSQL backends of the
-    scratch database, this client process, and everything else on the machine (other people's
-    jobs share these cores: their share is printed so that a perturbed run is visible)."""
-
-    def __init__(self, server: Server, backend_pids: Callable[[], list[int]]) -> None:
-        self.server, self.backend_pids = server, backend_pids
-
-    def __enter__(self) -> CpuMeter:
-        self.app_pids = [self.server.process.pid, *self.server.worker_pids()]
-        self.db_pids = self.backend_pids()
-        self.app0, self.db0 = cpu_seconds(self.app_pids), cpu_seconds(self.db_pids)
-        self.me0, self.all0, self.t0 = time.process_time(), machine_busy_seconds(), time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.app = cpu_seconds(self.app_pids) - self.app0
-        opened = set(self.backend_pids()) - set(self.db_pids)  # connections opened during the phase
-        self.db = cpu_seconds(self.db_pids) - self.db0 + cpu_seconds(opened)
-        self.me = time.process_time() - self.me0
-        self.all = machine_busy_seconds() - self.all0
-        self.wall = time.perf_counter() - self.t0
-
-    def text(self, n: int) -> str:
-        n = max(n, 1)
-        others = max(self.all - self.app - self.db - self.me, 0.0)
-        return (
-            f"CPU per request: gunicorn {1000 * self.app / n:.2f} ms, PostgreSQL {1000 * self.db / n:.2f} ms, "
-            f"client {1000 * self.me / n:.2f} ms; machine {self.all:.1f} of {self.wall * CORES:.1f} core-s busy, "
-            f"other processes {others:.1f} core-s"
-        )
+# --- rounds ----------------------------------------------------------------------------------
 
 
 @dataclass
 class Round:
-    """One closed-loop round: participa's votes, then the baseline's requests."""
+    """One closed-loop round: participa's votes, the baseline's requests, then the authenticated
+    baseline's (participa's session, CSRF and sign-in check, one INSERT)."""
 
     votes: PhaseResult
     cpu: CpuMeter
     base: PhaseResult
     base_cpu: CpuMeter
+    auth: PhaseResult
+    auth_cpu: CpuMeter
 
     def ratio(self) -> float:
         return self.votes.rate() / self.base.rate() if self.base.rate() else float("nan")
+
+    def auth_ratio(self) -> float:
+        return self.votes.rate() / self.auth.rate() if self.auth.rate() else float("nan")
 
 
 def cpu_split(measured: list[tuple[CpuMeter, int]]) -> str:
@@ -554,42 +259,6 @@ def cpu_split(measured: list[tuple[CpuMeter, int]]) -> str:
         f"gunicorn {1000 * app / n:.2f} ms + PostgreSQL {1000 * db / n:.2f} ms + client {1000 * me / n:.2f} ms "
         f"= {1000 * (app + db + me) / n:.2f} ms"
     )
-
-
-# --- figures ---------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
-
-
-def latency_text(values: list[float]) -> str:
-    ms = [1000 * v for v in values]
-    if not ms:
-        return "no successful request"
-    return (
-        f"p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms, "
-        f"mean {statistics.fmean(ms):.0f} ms, max {max(ms):.0f} ms"
-    )
-
-
-def failures_text(result: PhaseResult) -> str:
-    parts = [f"{n} x {k}" for k, n in sorted(result.failures.items())]
-    unready = result.done - result.ok - sum(result.failures.values())
-    if unready:
-        parts.append(f"{unready} skipped (an earlier step failed for them)")
-    if result.skipped:
-        parts.append(f"{result.skipped} not attempted (time limit)")
-    return "; ".join(parts) if parts else "none"
-
-
-def loadavg() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 # --- setup -----------------------------------------------------------------------------------
@@ -812,47 +481,6 @@ def count_rows(app, table: str) -> int:
 # --- the profile (when a target is missed) ---------------------------------------------------
 
 
-PACKAGES = (
-    "sqlalchemy",
-    "psycopg",
-    "jinja2",
-    "flask_login",
-    "flask_wtf",
-    "flask_babel",
-    "babel",
-    "flask",
-    "werkzeug",
-    "kombu",
-    "celery",
-    "redis",
-    "wtforms",
-    "itsdangerous",
-    "participa",
-    "markupsafe",
-)
-
-
-def _package(filename: str) -> str:
-    if filename == "~":
-        return "C builtins (json, hmac, re, ...)"
-    for name in PACKAGES:
-        if f"/{name}/" in filename:
-            return name + (" (incl. waiting for the server)" if name == "psycopg" else "")
-    if "/templates/" in filename or filename.startswith("<template>"):
-        return "jinja2"
-    return "other Python (stdlib, ...)"
-
-
-SITE_PACKAGES = str(BIN.parent / "lib" / "python3.11" / "site-packages") + "/"
-
-
-def _label(func: tuple[str, int, str]) -> str:
-    filename, line, name = func
-    if filename == "~":
-        return name
-    return f"{filename.replace(str(ROOT) + '/', '').replace(SITE_PACKAGES, '')}:{line}({name})"
-
-
 def profile_in_process(
     database_url: str,
     redis_url: str,
@@ -940,7 +568,7 @@ def profile_in_process(
     total = sum(tt for (_cc, _nc, tt, _ct, _callers) in stats.stats.values())
     by_package: dict[str, float] = {}
     for (filename, _line, _name), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
-        key = _package(filename)
+        key = package_of(filename)
         by_package[key] = by_package.get(key, 0.0) + tt
     n = len(profiled)
     print(
@@ -983,7 +611,7 @@ def profile_in_process(
         print(f"  {title} ({per_vote(parent):.2f} ms/vote): what it calls, by time (ms per vote, calls per vote)")
         for cumulative, calls, func in sorted(rows, reverse=True)[:top]:
             if 1000 * cumulative / n >= 0.05:
-                print(f"    {1000 * cumulative / n:6.2f} ms  {calls / n:4.1f}x  {_label(func)}")
+                print(f"    {1000 * cumulative / n:6.2f} ms  {calls / n:4.1f}x  {label_of(func)}")
 
     request = find("flask/app.py", "wsgi_app")
     view = find("participa/voting/views.py", "vote")
@@ -1131,6 +759,7 @@ def main() -> None:
     sign_in, prepare, confirm = make_jobs(consultation_id, question_ids)
     server = Server("participa", "wsgi:app", env, args, work)
     baseline: Server | None = None
+    authenticated: Server | None = None
     rounds: list[Round] = []
     paced_result = base_paced = None
     try:
@@ -1156,6 +785,19 @@ def main() -> None:
             f"baseline: bench/baseline_app.py (POST /insert: one INSERT, commit) on 127.0.0.1:{baseline.port}, "
             f"same gunicorn settings, same client; each server idles while the other is measured"
         )
+        authenticated = Server(
+            "authenticated",
+            "authenticated_app:app",
+            env,
+            args,
+            work,
+            extra=["--pythonpath", str(BENCH)],
+            health="/healthz",
+        )
+        print(
+            f"authenticated baseline: bench/authenticated_app.py (participa's app; POST /bench/insert: CSRF, the "
+            f"signed-in session, one INSERT checking the account) on 127.0.0.1:{authenticated.port}, same settings"
+        )
         base_rng = random.Random(args.seed + 1)
         base_items = [
             (i, base_rng.choice(["approve", "reject", "abstain"]))
@@ -1167,9 +809,13 @@ def main() -> None:
                 base_items[: args.warmup], args.concurrency, baseline.port, baseline_insert, args.phase_time_limit
             )
         )
+        warm_auth = asyncio.run(
+            run_phase(warm, args.concurrency, authenticated.port, authenticated_insert, args.phase_time_limit)
+        )
         print(
-            f"  warm-up  {warm_result.ok} votes and {warm_base.ok} baseline requests, not measured; failures: "
-            f"{failures_text(warm_result)} / {failures_text(warm_base)}"
+            f"  warm-up  {warm_result.ok} votes, {warm_base.ok} baseline and {warm_auth.ok} authenticated requests, "
+            f"not measured; failures: {failures_text(warm_result)} / {failures_text(warm_base)} / "
+            f"{failures_text(warm_auth)}"
         )
         for number in range(args.rounds):
             time.sleep(1)
@@ -1188,16 +834,24 @@ def main() -> None:
                         args.phase_time_limit,
                     )
                 )
-            rounds.append(Round(votes, cpu, base, base_cpu))
+            time.sleep(1)
+            with CpuMeter(authenticated, backend_pids) as auth_cpu:
+                auth = asyncio.run(
+                    run_phase(batch, args.concurrency, authenticated.port, authenticated_insert, args.phase_time_limit)
+                )
+            rounds.append(Round(votes, cpu, base, base_cpu, auth, auth_cpu))
             print(
                 f"  round {number + 1}: VOTE {votes.ok:>5} votes in {votes.wall:5.2f} s = {votes.rate():6.1f} "
                 f"votes/s; INSERT {base.ok:>5} in {base.wall:5.2f} s = {base.rate():6.1f} req/s; ratio "
-                f"{100 * rounds[-1].ratio():.1f} %"
+                f"{100 * rounds[-1].ratio():.1f} %; SIGNED-IN INSERT {auth.ok:>5} in {auth.wall:5.2f} s = "
+                f"{auth.rate():6.1f} req/s; ratio {100 * rounds[-1].auth_ratio():.1f} %"
             )
             print(f"           vote:     {latency_text(votes.latencies)}; failures: {failures_text(votes)}")
             print(f"                     {cpu.text(votes.done)}")
             print(f"           baseline: {latency_text(base.latencies)}; failures: {failures_text(base)}")
             print(f"                     {base_cpu.text(base.done)}")
+            print(f"           signed-in: {latency_text(auth.latencies)}; failures: {failures_text(auth)}")
+            print(f"                     {auth_cpu.text(auth.done)}")
         if paced:
             paced_result = asyncio.run(
                 run_paced(paced, args.paced_rate, args.concurrency, server.port, confirm, args.phase_time_limit)
@@ -1226,10 +880,13 @@ def main() -> None:
         server.stop()
         if baseline is not None:
             baseline.stop()
+        if authenticated is not None:
+            authenticated.stop()
 
     voted = {v.organisation_id for v in voters if v.voted}
     summary, *problems = verify(app, consultation_id, question_ids, voted, args.database_url, args.redis_url)
     base_ok = warm_base.ok + sum(r.base.ok for r in rounds) + (base_paced.ok if base_paced else 0)
+    base_ok += warm_auth.ok + sum(r.auth.ok for r in rounds)
     rows = count_rows(app, "bench_baseline")
 
     ratios = sorted(r.ratio() for r in rounds)
@@ -1237,14 +894,21 @@ def main() -> None:
     throughput_met = ratio >= 0.70
     vote_rate = sum(r.votes.ok for r in rounds) / sum(r.votes.wall for r in rounds)
     base_rate = sum(r.base.ok for r in rounds) / sum(r.base.wall for r in rounds)
+    auth_rate = sum(r.auth.ok for r in rounds) / sum(r.auth.wall for r in rounds)
+    auth_ratio = statistics.median(r.auth_ratio() for r in rounds)
     print(
         f"result: participa {vote_rate:.1f} votes/s, baseline {base_rate:.1f} requests/s over {len(rounds)} "
         f"alternating closed-loop rounds; ratio by round {', '.join(f'{100 * x:.1f} %' for x in ratios)}: median "
         f"{100 * ratio:.1f} % (target >= 70 %: {'met' if throughput_met else 'MISSED'})"
     )
     print(
+        f"  authenticated baseline {auth_rate:.1f} requests/s: participa's floor for a signed-in form; the vote "
+        f"runs at a median {100 * auth_ratio:.1f} % of it (what the vote itself adds over the platform's floor)"
+    )
+    print(
         f"  CPU per request over the rounds: participa {cpu_split([(r.cpu, r.votes.done) for r in rounds])}; "
-        f"baseline {cpu_split([(r.base_cpu, r.base.done) for r in rounds])}"
+        f"baseline {cpu_split([(r.base_cpu, r.base.done) for r in rounds])}; "
+        f"authenticated {cpu_split([(r.auth_cpu, r.auth.done) for r in rounds])}"
     )
     if paced_result is not None and paced_result.latencies:
         p95 = 1000 * percentile(paced_result.latencies, 95)
@@ -1270,7 +934,7 @@ def main() -> None:
     print(
         f"  {len(voted)} successful confirms ({warm_result.ok} warm-up + {sum(r.votes.ok for r in rounds)} measured"
         f"{f' + {paced_result.ok} paced' if paced_result else ''}); baseline: {rows} rows for {base_ok} "
-        f"successful inserts"
+        f"successful inserts (both baselines)"
     )
     if rows != base_ok:
         problems.append(f"{rows} baseline rows for {base_ok} successful inserts")
