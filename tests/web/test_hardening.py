@@ -39,6 +39,20 @@ def copy_of(app: Flask, browser):
 # --- sessions -------------------------------------------------------------------------------
 
 
+def confirm_vote(client, consultation, org, token: str, submission: str):
+    """The confirm step of an online vote, approving every question."""
+    return client.post(
+        f"/consultas/{consultation.id}/votar",
+        data={
+            "csrf_token": token,
+            "organisation": org.id,
+            "step": "confirm",
+            "submission": submission,
+            **{f"q-{q.id}": "approve" for q in consultation.questions},
+        },
+    )
+
+
 def test_a_session_cookie_captured_before_sign_out_no_longer_works_after_it(app, make_user):
     user = make_user()
     browser = fresh_client(app)
@@ -80,16 +94,7 @@ def test_a_cookie_from_another_browser_cannot_vote(app, session, uploads):
     token = csrf_token(browser, f"/consultas/{consultation.id}/votar")
     thief = copy_of(app, browser)
     thief.environ_base["HTTP_USER_AGENT"] = "Otro/2.0"
-    response = thief.post(
-        f"/consultas/{consultation.id}/votar",
-        data={
-            "csrf_token": token,
-            "organisation": org.id,
-            "step": "confirm",
-            "submission": "t" * 32,
-            **{f"q-{q.id}": "approve" for q in consultation.questions},
-        },
-    )
+    response = confirm_vote(thief, consultation, org, token, "t" * 32)
     assert response.status_code in (302, 400)
     db.session.expire_all()
     assert db.session.execute(sa.select(sa.func.count()).select_from(Ballot)).scalar_one() == 0
@@ -106,16 +111,7 @@ def test_a_captured_cookie_cannot_vote_after_sign_out(app, session, uploads):
     thief = copy_of(app, browser)
     token = csrf_token(thief, f"/consultas/{consultation.id}/votar")
     browser.post("/cuenta/salir", data={"csrf_token": csrf_token(browser, "/cuenta/")})
-    response = thief.post(
-        f"/consultas/{consultation.id}/votar",
-        data={
-            "csrf_token": token,
-            "organisation": org.id,
-            "step": "confirm",
-            "submission": "s" * 32,
-            **{f"q-{q.id}": "approve" for q in consultation.questions},
-        },
-    )
+    response = confirm_vote(thief, consultation, org, token, "s" * 32)
     assert response.status_code in (302, 400)
     if response.status_code == 302:
         assert location_path(response) == "/cuenta/ingresar"
