@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -115,3 +116,13 @@ class RegistrationForm(FlaskForm):
 class MinutesForm(FlaskForm):
     minutes = _text(_l("Acta"), _l("Lo conversado, los acuerdos y los materiales, en lenguaje claro."))
     submit = SubmitField(_l("Publicar el acta"))
+
+
+class DocumentForm(FlaskForm):
+    file = FileField(
+        _l("Adjuntar un documento"),
+        description=_l("PDF, JPG o PNG, hasta 20 MB."),
+        validators=[FileRequired(message=_l("Elija un archivo."))],
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+    submit = SubmitField(_l("Adjuntar"))

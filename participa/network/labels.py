@@ -43,6 +43,14 @@ MESSAGES = {
     "own_practice": _l("Un miembro no marca como replicada su propia práctica."),
     "note_length": _l("Escriba una nota de entre 3 y 1000 caracteres."),
     "already_replicated": _l("Ese miembro ya la marcó como replicada."),
+    "too_many_documents": _l("Una práctica tiene a lo más 5 documentos."),
+    "document_too_large": _l("El archivo supera los 20 MB."),
+    "document_unavailable": _l(
+        "No pudimos guardar el archivo por un problema de nuestro servidor. No se guardó ningún cambio: "
+        "inténtelo de nuevo en unos minutos."
+    ),
+    "document_empty": _l("El archivo está vacío."),
+    "document_type": _l("El archivo debe ser PDF, JPG o PNG."),
     "bad_kind": _l("Elija formación o intercambio."),
     "somewhere": _l("Escriba el lugar, el enlace para conectarse, o ambos."),
     "bad_link": _l("El enlace debe comenzar con https:// o http://."),

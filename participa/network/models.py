@@ -90,6 +90,23 @@ class PracticeReplication(Base):
     member: Mapped[NetworkMember] = relationship(lazy="joined")
 
 
+class PracticeDocument(Base):
+    """A PDF or image about a practice (its results, a guide to replicate it): its type read from
+    its content like every upload, stored outside static/, and public with the practice."""
+
+    __tablename__ = "network_practice_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("network_practices.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Meeting(Base):
     """A training or exchange session of the network: its date, place or link and agenda; after
     it, who attended and its minutes. Public, except who registered each member."""

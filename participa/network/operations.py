@@ -4,8 +4,11 @@ commits (DESIGN §3, network)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,13 +17,24 @@ from sqlalchemy.orm import Session
 from participa.accounts.models import User
 from participa.accounts.rules import Role
 from participa.audit import operations as audit
+from participa.core import storage
 from participa.core.text import fold
 from participa.core.text import plain_text as _plain
 from participa.network import rules
-from participa.network.models import Meeting, MeetingRegistration, NetworkMember, Practice, PracticeReplication
+from participa.network.models import (
+    Meeting,
+    MeetingRegistration,
+    NetworkMember,
+    Practice,
+    PracticeDocument,
+    PracticeReplication,
+)
 from participa.territory.models import Comuna
 
 STAFF = (Role.NETWORK_STAFF,)
+DOCUMENT_KIND = "practices"
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENTS = 5
 
 
 class NetworkError(Exception):
@@ -233,6 +247,53 @@ def can_see(user: User | None, practice: Practice) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return user.has_role(*STAFF) or practice.member.liaison_id == user.id
+
+
+def add_document(
+    session: Session, *, actor: User, practice: Practice, stream: BinaryIO, filename: str, now: datetime
+) -> PracticeDocument:
+    """The liaison of the practice's member attaches a PDF or image while the practice waits for
+    review (what staff publish is what they reviewed), up to MAX_DOCUMENTS; the content decides
+    the type, never the name (as for every upload, :func:`participa.core.storage.save_document`)."""
+    if practice.member.liaison_id != actor.id:
+        raise NetworkError("not_liaison")
+    if practice.status != "submitted":
+        raise NetworkError("already_reviewed")
+    held = session.execute(
+        sa.select(sa.func.count()).select_from(PracticeDocument).where(PracticeDocument.practice_id == practice.id)
+    ).scalar_one()
+    if held >= MAX_DOCUMENTS:
+        raise NetworkError("too_many_documents")
+    try:
+        stored, mime = storage.save_document(stream, DOCUMENT_KIND, max_bytes=MAX_DOCUMENT_BYTES)
+    except storage.UploadError as error:
+        raise NetworkError(f"document_{error.code}") from error
+    document = PracticeDocument(
+        practice_id=practice.id, filename=os.path.basename(filename or "documento")[:255], stored_name=stored.name,
+        content_type=mime, size_bytes=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id, uploaded_at=now,
+    )  # fmt: skip
+    session.add(document)
+    session.flush()
+    audit.record(
+        "network.practice_document_added",
+        actor=actor,
+        object_type="network_practice",
+        object_id=practice.id,
+        payload={"document": document.id, "sha256": stored.sha256, "type": mime},
+    )
+    return document
+
+
+def documents_of(session: Session, practice: Practice) -> list[PracticeDocument]:
+    return list(
+        session.execute(
+            sa.select(PracticeDocument).where(PracticeDocument.practice_id == practice.id).order_by(PracticeDocument.id)
+        ).scalars()
+    )
+
+
+def document_path(document: PracticeDocument) -> Path:
+    return storage.path_of(DOCUMENT_KIND, document.stored_name)
 
 
 def pending_review(session: Session) -> list[Practice]:

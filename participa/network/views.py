@@ -3,18 +3,19 @@ replications, staff's member management, and each comuna's open-government page.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
 from participa.commitments import labels as commitment_labels
-from participa.core import db
+from participa.core import db, storage
 from participa.core.db import santiago_to_utc, today_santiago, utcnow
 from participa.core.security import acting_user, role_required, second_factor_passed
 from participa.network import labels, operations
 from participa.network.comuna import comuna_page
 from participa.network.forms import (
+    DocumentForm,
     LiaisonForm,
     LibraryFilterForm,
     MeetingForm,
@@ -26,7 +27,7 @@ from participa.network.forms import (
     ReplicationForm,
     ReviewForm,
 )
-from participa.network.models import Meeting, NetworkMember, Practice
+from participa.network.models import Meeting, NetworkMember, Practice, PracticeDocument
 from participa.projects import labels as project_labels
 from participa.territory.operations import list_comunas
 
@@ -96,7 +97,13 @@ def new_practice():
     return render_template("network/practice_form.html", form=form)
 
 
-def practice(practice_id: int, review_form: ReviewForm | None = None, replication_form=None, status: int = 200):
+def practice(
+    practice_id: int,
+    review_form: ReviewForm | None = None,
+    replication_form=None,
+    document_form: DocumentForm | None = None,
+    status: int = 200,
+):
     found = db.session.get(Practice, practice_id) or abort(404)
     user = _user()
     if not operations.can_see(user, found):
@@ -109,10 +116,52 @@ def practice(practice_id: int, review_form: ReviewForm | None = None, replicatio
         "network/practice.html",
         practice=found,
         replications=operations.replications_of(db.session(), found),
+        documents=operations.documents_of(db.session(), found),
+        document_form=document_form  # with its errors, whoever sent it
+        or (DocumentForm() if user and found.member.liaison_id == user.id and found.status == "submitted" else None),
+        max_documents=operations.MAX_DOCUMENTS,
         labels=labels,
         review_form=(review_form or ReviewForm()) if reviewer and found.status == "submitted" else None,
         replication_form=replicate if mine and found.status == "published" else None,
     ), status
+
+
+@login_required
+def add_document(practice_id: int):
+    """The liaison attaches a document to their member's practice while it waits for review."""
+    found = db.session.get(Practice, practice_id) or abort(404)
+    if not operations.can_see(acting_user(), found):
+        abort(404)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return practice(practice_id, document_form=form, status=400)
+    try:
+        operations.add_document(db.session(), actor=acting_user(), practice=found, stream=form.file.data.stream,
+                                filename=form.file.data.filename or "", now=utcnow())  # fmt: skip
+    except operations.NetworkError as error:
+        db.session.rollback()
+        form.file.errors = [str(labels.MESSAGES[error.code])]
+        status = 503 if error.code == "document_unavailable" else 403 if error.code == "not_liaison" else 400
+        return practice(practice_id, document_form=form, status=status)
+    db.session.commit()
+    flash(_("Documento adjuntado."), "success")
+    return redirect(url_for("network.practice", practice_id=practice_id))
+
+
+def download_document(practice_id: int, document_id: int):
+    """A practice's document: public once the practice is, before that only for who may see it."""
+    document = db.session.get(PracticeDocument, document_id) or abort(404)
+    found = db.session.get(Practice, practice_id) or abort(404)
+    if document.practice_id != found.id or not operations.can_see(_user(), found):
+        abort(404)
+    response = send_file(
+        operations.document_path(document),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=storage.download_name(document.filename, document.content_type),
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @role_required(*operations.STAFF)
