@@ -111,11 +111,9 @@ def seal(session: Session) -> SealResult:
     written before the dump and never sealed carry ids of the old cluster, above its current
     one, and count as final (issue #11).
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        got = session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(SEAL_LOCK_KEY))).scalar()
-        if not got:
-            return SealResult(None, 0)
+    if not db.try_transaction_lock(session, SEAL_LOCK_KEY):
+        return SealResult(None, 0)
+    postgres = db.is_postgresql(session)
     last = latest_block(session)
     cursor_txid = last.cursor_txid if last else 0
     cursor_id = last.cursor_event_id if last else 0

@@ -31,8 +31,7 @@ def advance_phases() -> int:
     skip (an advisory lock on PostgreSQL), and each change re-checks the schedule under a row
     lock, so running it twice changes nothing twice."""
     session = db.session()
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres and not session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(ADVANCE_LOCK_KEY))).scalar():
+    if not db.try_transaction_lock(session, ADVANCE_LOCK_KEY):
         return 0
     changed = 0
     for consultation_id, target in operations.due_changes(session, utcnow()):

@@ -173,8 +173,21 @@ def statement_connection(sess: Session) -> Iterator[sa.Connection]:
         yield connection
 
 
-def is_postgresql() -> bool:
-    return engine().dialect.name == "postgresql"
+def is_postgresql(session: Session | None = None) -> bool:
+    """Whether the database (the session's, else the application's) is PostgreSQL: the one test
+    domain code makes before a statement only PostgreSQL has."""
+    bind = session.get_bind() if session is not None else engine()
+    return bind.dialect.name == "postgresql"
+
+
+def try_transaction_lock(session: Session, key: int) -> bool:
+    """Take the lock named ``key`` until the transaction ends, or answer False at once if another
+    transaction holds it (so that a second run of a periodic task skips instead of waiting). On
+    PostgreSQL an advisory lock; SQLite lets one writer at a time anyway, so it always answers
+    True there."""
+    if not is_postgresql(session):
+        return True
+    return bool(session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(key))).scalar())
 
 
 def after_commit(callback: Any, *, once: bool = False) -> None:

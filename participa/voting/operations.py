@@ -344,7 +344,7 @@ def cast_online(
     effective votes refuses the second (``concurrent``). The receipt e-mail is queued by a
     worker (task ``voting.mail_receipts``)."""
     ballot = OnlineBallot(user_id, session_version, consultation_id, organisation_id, answers, now, submission)
-    if session.get_bind().dialect.name != "postgresql":
+    if not db.is_postgresql(session):
         return _cast_in_the_session(session, ballot, secret_key)
     return _cast_in_the_database(session, ballot, secret_key)
 
@@ -814,7 +814,7 @@ def _mark_admitted(session: Session, consultation: Consultation) -> None:
     """Copy each vote's verdict of this run, and the reason of a refusal, onto the vote, then each
     ballot's onto the ballot (what the public trackers list shows): one statement each."""
     params = {"round": consultation.count_round, "consultation": consultation.id}
-    if session.get_bind().dialect.name == "postgresql":
+    if db.is_postgresql(session):
         # Statistics of the decisions just written (and of the votes), so that the copy is
         # planned as one hash join. Only the owner may ANALYZE: analyze_votes() (migrations 0011,
         # 0014) does it for the application's role.
