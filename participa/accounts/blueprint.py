@@ -21,4 +21,5 @@ bp.add_url_rule("/", "profile", views.profile)
 def init_login(app: Flask) -> None:
     views.login_manager.init_app(app)
     app.before_request(sessions.end_unbound_session)
+    app.context_processor(views.template_globals)
     app.before_request(views.end_expired_staff_session)

@@ -5,7 +5,18 @@ from datetime import timedelta
 from typing import Any
 
 import segno
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -20,6 +31,7 @@ from participa.accounts.forms import (
     SignupForm,
     TotpForm,
 )
+from participa.accounts.labels import role_label
 from participa.accounts.models import User
 from participa.accounts.rules import PASSWORD_MIN_LENGTH, needs_second_factor
 from participa.core import db, outbox
@@ -165,6 +177,14 @@ def logout():
     session.clear()
     flash(_("Cerró su sesión."), "info")
     return redirect(url_for("public.home"))
+
+
+def template_globals() -> dict[str, Any]:
+    """What every page's layout needs of accounts: the language switch and role names."""
+    if not has_request_context():  # a worker rendering an e-mail
+        return {"role_label": role_label}
+    form = LocaleForm(formdata=None, locale=select_locale(), next=request.full_path.rstrip("?"))
+    return {"locale_form": form, "current_locale": select_locale(), "role_label": role_label}
 
 
 def end_expired_staff_session() -> Any:

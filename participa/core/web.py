@@ -129,17 +129,6 @@ def _percent(value: Any) -> str:
     return "—" if value is None else format_percent(Decimal(value) / 100, format="#,##0.# %")
 
 
-def _globals() -> dict[str, Any]:
-    from participa.accounts.forms import LocaleForm
-    from participa.accounts.labels import role_label
-    from participa.core.i18n import select_locale
-
-    if not has_request_context():  # a worker rendering an e-mail
-        return {"role_label": role_label}
-    form = LocaleForm(formdata=None, locale=select_locale(), next=request.full_path.rstrip("?"))
-    return {"locale_form": form, "current_locale": select_locale(), "role_label": role_label}
-
-
 def _csrf_error(_error_: CSRFError) -> tuple[str, int]:
     db.session.rollback()
     return _error(
@@ -246,6 +235,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
-    app.context_processor(_globals)
     for error, handler in ERROR_HANDLERS:
         app.register_error_handler(error, handler)
