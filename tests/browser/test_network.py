@@ -1,5 +1,5 @@
 """The network on a phone (issue #17): a liaison of Renca shares a practice, a reviewer publishes
-it, a liaison of Maipú marks it replicated, and Renca's open-government page shows it; axe-core
+it (with a document attached), a liaison of Maipú marks it replicated, and Renca's open-government page shows it; axe-core
 checks every page at 360 and 1280 px."""
 
 from __future__ import annotations
@@ -40,6 +40,12 @@ def test_a_practice_travels_from_renca_to_maipu_at_360_px(app: Flask, app_server
     page.get_by_text("En revisión: aún no es pública.").wait_for()
     practice_path = page.url.removeprefix(app_server)
     assert fits_the_width(page), "the practice scrolls sideways on a phone"
+    page.get_by_label("Adjuntar un documento").set_input_files(
+        {"name": "resultados.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% resultados\n%%EOF\n"}
+    )
+    page.get_by_role("button", name="Adjuntar", exact=True).click()
+    page.get_by_text("Documento adjuntado.").wait_for()
+    assert page.get_by_role("link", name="resultados.pdf").is_visible()
     page.context.clear_cookies()
 
     sign_in(page, app_server, *accounts["staff"], practice_path)
@@ -52,6 +58,7 @@ def test_a_practice_travels_from_renca_to_maipu_at_360_px(app: Flask, app_server
     page.get_by_label("Cómo la replicaron").fill("La adaptamos a las juntas de vecinos de Maipú.")
     page.get_by_role("button", name="La replicamos").click()
     page.get_by_role("heading", name="La replicó 1 miembro").wait_for()
+    assert page.get_by_role("link", name="resultados.pdf").is_visible(), "public with the published practice"
     page.context.clear_cookies()
 
     page.goto(f"{app_server}/comunas/{RENCA}")
