@@ -111,3 +111,18 @@ def test_a_document_is_found_only_under_its_own_practice(client, session, sign_i
     (document,) = documents(session)
     assert browser.get(f"/red/practicas/{second.id}/documentos/{document.id}").status_code == 404
     assert browser.get(f"/red/practicas/{first.id}/documentos/{document.id + 1}").status_code == 404
+
+
+def test_a_reviewer_who_is_also_the_liaison_gets_both_forms_with_distinct_ids(session, sign_in, staff, uploads) -> None:
+    import re
+
+    from participa.network import operations
+
+    renca, _liaison = member(session, staff, RENCA)
+    operations.set_liaison(session, actor=staff, member=renca, email=staff.email)
+    session.commit()
+    shared = practice(session, staff, renca)
+    page = text(sign_in(staff).get(f"/red/practicas/{shared.id}"))
+    assert "Guardar revisión" in page and "Adjuntar un documento" in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
