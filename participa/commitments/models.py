@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.core.db import Base, utcnow
+from participa.core.storage import StoredDocument
 
 
 class Commitment(Base):
@@ -89,7 +90,7 @@ class CommitmentVersion(Base):
     )
 
 
-class CommitmentDocument(Base):
+class CommitmentDocument(StoredDocument, Base):
     """A document kept as evidence in a commitment's record (a PDF or image, its type read from
     its content), stored outside static/ and public once attached."""
 
@@ -98,12 +99,5 @@ class CommitmentDocument(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    filename: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     commitment: Mapped[Commitment] = relationship(back_populates="documents")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -281,13 +280,8 @@ def add_document(
     document = CommitmentDocument(
         commitment_id=commitment.id,
         title=title,
-        filename=os.path.basename(filename or "documento")[:255],
-        stored_name=stored.name,
-        content_type=mime,
-        size_bytes=stored.size,
-        sha256=stored.sha256,
-        uploaded_by_id=actor.id,
         uploaded_at=now,
+        **storage.document_values(stored, mime, filename, actor.id, "documento"),
     )
     session.add(document)
     session.flush()

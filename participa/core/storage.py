@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from participa.core.db import utcnow
 
 _COPY_BLOCK = 1 << 20
 
@@ -100,6 +106,32 @@ def save_document(stream: BinaryIO, kind: str, *, max_bytes: int) -> tuple[Store
         stored.path.unlink(missing_ok=True)
         raise UploadError("type")
     return stored, mime
+
+
+class StoredDocument:
+    """The columns of every uploaded document (a project's attachment, a commitment's document, a
+    practice's): the uploader's file name, where it is stored, its type read from its content, its
+    size and SHA-256, who uploaded it and when."""
+
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def document_values(stored: StoredFile, mime: str, filename: str, uploader_id: int, fallback: str) -> dict[str, Any]:
+    """The :class:`StoredDocument` columns of a document just saved by :func:`save_document`."""
+    return {
+        "filename": os.path.basename(filename or fallback)[:255],
+        "stored_name": stored.name,
+        "content_type": mime,
+        "size_bytes": stored.size,
+        "sha256": stored.sha256,
+        "uploaded_by_id": uploader_id,
+    }
 
 
 def download_name(original: str, mime: str) -> str:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from participa.core.forms import DocumentUploadForm
 from participa.network import rules
 from participa.network.labels import KIND_LABELS, MEMBER_STATUS_LABELS, PILLAR_LABELS
 
@@ -118,11 +118,5 @@ class MinutesForm(FlaskForm):
     submit = SubmitField(_l("Publicar el acta"))
 
 
-class DocumentForm(FlaskForm):
-    file = FileField(
-        _l("Adjuntar un documento"),
-        description=_l("PDF, JPG o PNG, hasta 20 MB."),
-        validators=[FileRequired(message=_l("Elija un archivo."))],
-        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
-    )
-    submit = SubmitField(_l("Adjuntar"))
+class DocumentForm(DocumentUploadForm):
+    """A practice's document."""

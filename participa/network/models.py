@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.core.db import Base, utcnow
+from participa.core.storage import StoredDocument
 from participa.territory.models import Comuna
 
 
@@ -90,7 +91,7 @@ class PracticeReplication(Base):
     member: Mapped[NetworkMember] = relationship(lazy="joined")
 
 
-class PracticeDocument(Base):
+class PracticeDocument(StoredDocument, Base):
     """A PDF or image about a practice (its results, a guide to replicate it): its type read from
     its content like every upload, stored outside static/, and public with the practice."""
 
@@ -98,13 +99,6 @@ class PracticeDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(sa.ForeignKey("network_practices.id"), index=True)
-    filename: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Meeting(Base):

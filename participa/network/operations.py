@@ -4,7 +4,6 @@ commits (DESIGN §3, network)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -268,10 +267,8 @@ def add_document(
         stored, mime = storage.save_document(stream, DOCUMENT_KIND, max_bytes=MAX_DOCUMENT_BYTES)
     except storage.UploadError as error:
         raise NetworkError(f"document_{error.code}") from error
-    document = PracticeDocument(
-        practice_id=practice.id, filename=os.path.basename(filename or "documento")[:255], stored_name=stored.name,
-        content_type=mime, size_bytes=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id, uploaded_at=now,
-    )  # fmt: skip
+    values = storage.document_values(stored, mime, filename, actor.id, "documento")
+    document = PracticeDocument(practice_id=practice.id, uploaded_at=now, **values)
     session.add(document)
     session.flush()
     audit.record(

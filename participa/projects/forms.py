@@ -4,7 +4,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     DecimalField,
@@ -19,6 +18,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
+from participa.core.forms import DocumentUploadForm
 from participa.projects.labels import RATE_LABELS
 
 _required = DataRequired(message=_l("Este campo es obligatorio."))
@@ -83,14 +83,8 @@ class ProjectForm(FlaskForm):
     submit = SubmitField(_l("Guardar borrador"))
 
 
-class AttachmentForm(FlaskForm):
-    file = FileField(
-        _l("Adjuntar un documento"),
-        description=_l("PDF, JPG o PNG, hasta 20 MB."),
-        validators=[FileRequired(message=_l("Elija un archivo."))],
-        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
-    )
-    submit = SubmitField(_l("Adjuntar"))
+class AttachmentForm(DocumentUploadForm):
+    """A project's attachment."""
 
 
 class ConfirmForm(FlaskForm):

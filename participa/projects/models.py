@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participa.commitments.models import Commitment
 from participa.core.db import Base, utcnow
+from participa.core.storage import StoredDocument
 from participa.projects.rules import ProjectState, RateStatus
 from participa.territory.models import Comuna
 
@@ -60,7 +61,7 @@ class Project(Base):
     )
 
 
-class ProjectAttachment(Base):
+class ProjectAttachment(StoredDocument, Base):
     """A PDF or image about a project, stored outside static/ and served after a permission
     check."""
 
@@ -68,12 +69,5 @@ class ProjectAttachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size_bytes: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="attachments")

@@ -3,7 +3,6 @@ worker evaluates admissibility; attachments are checked by content and served wi
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -206,13 +205,7 @@ def add_attachment(
     except storage.UploadError as error:
         raise ProjectError(f"attachment_{error.code}") from error
     attachment = ProjectAttachment(
-        project_id=project.id,
-        filename=os.path.basename(filename or "adjunto")[:255],
-        stored_name=stored.name,
-        content_type=mime,
-        size_bytes=stored.size,
-        sha256=stored.sha256,
-        uploaded_by_id=actor.id,
+        project_id=project.id, **storage.document_values(stored, mime, filename, actor.id, "adjunto")
     )
     session.add(attachment)
     session.flush()
