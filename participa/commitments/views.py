@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -137,14 +137,7 @@ def document(commitment_id: int, document_id: int):
     found = db.session.get(CommitmentDocument, document_id)
     if found is None or found.commitment_id != commitment_id:
         abort(404)
-    response = send_file(
-        operations.document_path(found),
-        mimetype=found.content_type,
-        as_attachment=True,
-        download_name=storage.download_name(found.filename, found.content_type),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return storage.send_document(operations.document_path(found), found.filename, found.content_type)
 
 
 def find_fingerprint():

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app, send_file
 from sqlalchemy.orm import Mapped, mapped_column
 
 from participa.core.db import utcnow
@@ -132,6 +132,17 @@ def document_values(stored: StoredFile, mime: str, filename: str, uploader_id: i
         "sha256": stored.sha256,
         "uploaded_by_id": uploader_id,
     }
+
+
+def send_document(path: Path, filename: str, mime: str, *, private: bool = False) -> Response:
+    """A stored document as a download, never shown inline: its type as read from its content,
+    named by :func:`download_name`, the browser told not to guess another type; a private one
+    (a person's document) is not kept by caches."""
+    response = send_file(path, mimetype=mime, as_attachment=True, download_name=download_name(filename, mime))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if private:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def download_name(original: str, mime: str) -> str:

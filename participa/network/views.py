@@ -3,7 +3,7 @@ replications, staff's member management, and each comuna's open-government page.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
@@ -154,14 +154,7 @@ def download_document(practice_id: int, document_id: int):
     found = db.session.get(Practice, practice_id) or abort(404)
     if document.practice_id != found.id or not operations.can_see(_user(), found):
         abort(404)
-    response = send_file(
-        operations.document_path(document),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=storage.download_name(document.filename, document.content_type),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return storage.send_document(operations.document_path(document), document.filename, document.content_type)
 
 
 @role_required(*operations.STAFF)

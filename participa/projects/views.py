@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -203,14 +203,7 @@ def download_attachment(project_id: int, attachment_id: int):
         abort(404)
     if not operations.can_view(current_user if current_user.is_authenticated else None, attachment.project):
         abort(404 if not current_user.is_authenticated else 403)
-    response = send_file(
-        operations.attachment_path(attachment),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=storage.download_name(attachment.filename, attachment.content_type),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return storage.send_document(operations.attachment_path(attachment), attachment.filename, attachment.content_type)
 
 
 @role_required(Role.MANAGER, Role.CURATOR, Role.CERTIFIER, Role.ADMIN)

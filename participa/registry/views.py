@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -371,14 +370,7 @@ def revoke_representation(rep_id: int):
 @login_required
 def representation_document(rep_id: int):
     representation, path = queries.document(db.session(), actor=acting_user(), rep_id=rep_id) or abort(404)
-    response = send_file(
-        path,
-        mimetype=representation.document_type,
-        as_attachment=True,
-        download_name=storage.download_name(representation.document_name, representation.document_type),
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send_document(path, representation.document_name, representation.document_type, private=True)
 
 
 # --- public directory -----------------------------------------------------------------------
