@@ -1,6 +1,6 @@
-"""The network on a phone (issue #17): a liaison of Renca shares a practice, a reviewer publishes
-it (with a document attached), a liaison of Maipú marks it replicated, and Renca's open-government page shows it; axe-core
-checks every page at 360 and 1280 px."""
+"""The network on a phone (issue #17): a liaison of Renca shares a practice (with a document
+attached), a reviewer publishes it, a liaison of Maipú marks it replicated, and Renca's
+open-government page shows it; axe-core checks every page at 360 and 1280 px."""
 
 from __future__ import annotations
 
