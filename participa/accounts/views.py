@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -355,25 +356,40 @@ def second_factor():
     form = TotpForm(next=request.args.get("next") or pending.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        try:
-            ops.verify_second_factor(db.session(), user, form.code.data, now=_now(), throttle=_throttle())
-        except ops.AccountError as error:
-            db.session.commit()  # the failed attempt counts towards the lockout
-            if error.code == "locked":
-                form.form_errors.append(_lockout_message())
-                status = 429
-            else:
-                form.code.errors.append(str(MESSAGES[error.code]))
-                status = 400
-        else:
-            if signed_in:
-                session[MFA_SESSION_KEY] = user.id
-                db.session.commit()
-                return redirect(safe_next(form.next.data, url_for("accounts.profile")))
-            return redirect(_finish_login(user, second_factor=True, next_url=form.next.data))
+        status = _code_refused(
+            form, lambda: ops.verify_second_factor(db.session(), user, form.code.data, now=_now(), throttle=_throttle())
+        )
+        if status is None:
+            return _code_accepted(user, signed_in, form.next.data)
     elif request.method == "POST":
         status = 400
     return render_template("accounts/second_factor.html", form=form), status
+
+
+def _code_refused(form: TotpForm, check: Callable[[], object]) -> int | None:
+    """Run a second-factor code check; on a refusal its message goes on the form and the status
+    is returned (429 once locked out), the failed attempt committed: it counts towards the
+    lockout."""
+    try:
+        check()
+    except ops.AccountError as error:
+        db.session.commit()
+        if error.code == "locked":
+            form.form_errors.append(_lockout_message())
+            return 429
+        form.code.errors.append(str(MESSAGES[error.code]))
+        return 400
+    return None
+
+
+def _code_accepted(user: User, signed_in: bool, next_url: str | None):
+    """A good code: a signed-in person's session passes the second factor; one signing in
+    finishes the sign-in."""
+    if signed_in:
+        session[MFA_SESSION_KEY] = user.id
+        db.session.commit()
+        return redirect(safe_next(next_url, url_for("accounts.profile")))
+    return redirect(_finish_login(user, second_factor=True, next_url=next_url))
 
 
 def enrol_totp():
@@ -390,24 +406,13 @@ def enrol_totp():
         ops.start_totp_enrolment(db.session(), user)
         db.session.commit()
     if form.validate_on_submit():
-        try:
-            ops.confirm_totp_enrolment(db.session(), user, form.code.data, now=_now(), throttle=_throttle())
-        except ops.AccountError as error:
-            db.session.commit()  # the failed attempt counts towards the lockout
-            if error.code == "locked":
-                form.form_errors.append(_lockout_message())
-                status = 429
-            else:
-                form.code.errors.append(str(MESSAGES[error.code]))
-                status = 400
-        else:
-            if signed_in:
-                session[MFA_SESSION_KEY] = user.id
-                db.session.commit()
-                flash(_("Segundo factor activado."), "success")
-                return redirect(safe_next(form.next.data, url_for("accounts.profile")))
+        code = form.code.data
+        status = _code_refused(
+            form, lambda: ops.confirm_totp_enrolment(db.session(), user, code, now=_now(), throttle=_throttle())
+        )
+        if status is None:
             flash(_("Segundo factor activado."), "success")
-            return redirect(_finish_login(user, second_factor=True, next_url=form.next.data))
+            return _code_accepted(user, signed_in, form.next.data)
     elif request.method == "POST":
         status = 400
     uri = ops.totp_uri(user, current_app.config["TOTP_ISSUER"])
