@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from participa.accounts.models import RoleAssignment, User
+from participa.accounts.operations import record_created_with_role
 from participa.accounts.rules import STAFF_ROLES, Role
 from participa.audit import operations as audit
 from participa.commitments.operations import load_commitments
@@ -73,20 +74,7 @@ def load_demo(session: Session, *, if_empty: bool = False) -> list[DemoAccount] 
             user.roles.append(RoleAssignment(role=role))
             session.add(user)
             session.flush()
-            audit.record(
-                "account.created",
-                actor=None,
-                object_type="user",
-                object_id=user.id,
-                payload={"email": email, "via": "demo"},
-            )
-            audit.record(
-                "role.granted",
-                actor=None,
-                object_type="user",
-                object_id=user.id,
-                payload={"role": role.value, "via": "demo", "comuna": comuna},
-            )
+            record_created_with_role(user, role, via="demo", comuna=comuna)
         accounts.append(DemoAccount(email, DEMO_PASSWORD, role.value, user.totp_secret))
     session.flush()
     _load_demo_organisations(session)

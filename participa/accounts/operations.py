@@ -439,19 +439,21 @@ def create_administrator(session: Session, *, email: str, name: str, password: s
     user.roles.append(RoleAssignment(role=Role.ADMIN))
     session.add(user)
     session.flush()
+    record_created_with_role(user, Role.ADMIN, via="command line")
+    session.flush()
+    return user
+
+
+def record_created_with_role(user: User, role: Role, *, via: str, **details: object) -> None:
+    """Audit an account made outside the sign-up pages (the command line, the demo) and the role
+    it was given (DESIGN §4, Audit): who exists and with which power is never unrecorded."""
     audit.record(
-        "account.created",
-        actor=None,
-        object_type="user",
-        object_id=user.id,
-        payload={"email": email, "via": "command line"},
+        "account.created", actor=None, object_type="user", object_id=user.id, payload={"email": user.email, "via": via}
     )
     audit.record(
         "role.granted",
         actor=None,
         object_type="user",
         object_id=user.id,
-        payload={"role": Role.ADMIN.value, "via": "command line"},
+        payload={"role": role.value, "via": via, **details},
     )
-    session.flush()
-    return user
