@@ -4,11 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import Email, EqualTo, Length
 
 from participa.accounts.rules import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from participa.core.forms import REQUIRED
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+_required = REQUIRED
 
 
 class LoginForm(FlaskForm):

@@ -18,8 +18,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from participa.consultations.labels import WEIGHT_BASE_LABELS
+from participa.core.forms import REQUIRED
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+_required = REQUIRED
 _when = _l("Fecha y hora de Santiago.")
 
 

@@ -6,6 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
+from wtforms.validators import DataRequired
+
+# Every form's required field says the same, in the reader's language.
+REQUIRED = DataRequired(message=_l("Este campo es obligatorio."))
 
 
 class DocumentUploadForm(FlaskForm):

@@ -3,9 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+from participa.core.forms import REQUIRED
+
+_required = REQUIRED
 _when = _l("Fecha y hora de Santiago.")
 
 

@@ -4,13 +4,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from participa.core.forms import DocumentUploadForm
+from participa.core.forms import REQUIRED, DocumentUploadForm
 from participa.network import rules
 from participa.network.labels import KIND_LABELS, MEMBER_STATUS_LABELS, PILLAR_LABELS
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+_required = REQUIRED
 
 
 def _text(label, description=None, low=rules.TEXT_MIN, high=rules.TEXT_MAX):

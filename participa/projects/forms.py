@@ -15,13 +15,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
-from participa.core.forms import DocumentUploadForm
+from participa.core.forms import REQUIRED, DocumentUploadForm
 from participa.projects.labels import RATE_LABELS
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+_required = REQUIRED
 
 
 class PesosField(IntegerField):

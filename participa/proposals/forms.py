@@ -4,11 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
+from participa.core.forms import REQUIRED
 from participa.proposals.rules import BODY_MAX, BODY_MIN, TITLE_MAX
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+_required = REQUIRED
 
 
 class ProposalForm(FlaskForm):

@@ -5,11 +5,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
+from participa.core.forms import REQUIRED
 from participa.registry.labels import ACTION_LABELS, POSITION_LABELS, STATUS_LABELS, TYPE_LABELS
 
-_required = DataRequired(message=_l("Este campo es obligatorio."))
+_required = REQUIRED
 
 
 def _any(label: str | object) -> list[SelectChoice]:
