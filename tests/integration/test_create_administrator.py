@@ -22,7 +22,7 @@ def test_an_administrator_is_made_and_recorded(session: Session) -> None:
     assert admin.email == "jefa.sistemas@gore.cl" and admin.has_role("admin")
     events = session.execute(
         sa.select(AuditEvent.action, AuditEvent.payload)
-        .where(AuditEvent.object_type == "user", AuditEvent.object_id == admin.id)
+        .where(AuditEvent.object_type == "user", AuditEvent.object_id == str(admin.id))
         .order_by(AuditEvent.id)
     ).all()
     assert [(action, payload["via"]) for action, payload in events] == [
